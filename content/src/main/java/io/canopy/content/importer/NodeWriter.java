@@ -1,0 +1,72 @@
+package io.canopy.content.importer;
+
+import io.canopy.content.block.Block;
+import io.canopy.content.dagpb.DagPb;
+import io.canopy.content.dagpb.PbLink;
+import io.canopy.content.dagpb.PbNode;
+import io.canopy.content.unixfs.UnixFsData;
+import io.canopy.content.unixfs.UnixFsType;
+import io.canopy.content.unixfs.UnixTime;
+import io.canopy.multiformats.Multicodec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes the blocks of a UnixFS file the way go-unixfs does and hands them to the sink. Thread
+ * safe: leaves are encoded on worker threads.
+ */
+final class NodeWriter {
+  private final ImportOptions options;
+  private final BlockSink sink;
+
+  NodeWriter(ImportOptions options, BlockSink sink) {
+    this.options = options;
+    this.sink = sink;
+  }
+
+  /**
+   * A leaf holding one chunk: a raw block (always CIDv1, since raw cannot be v0), or a DAG-PB node
+   * whose UnixFS type is File for the balanced layout and Raw for trickle, as go-unixfs writes.
+   */
+  DagLink leaf(byte[] chunk, UnixFsType leafType) throws IOException {
+    if (options.rawLeaves()) {
+      Block block = Block.of(1, Multicodec.RAW, options.hash(), chunk);
+      sink.put(block);
+      return new DagLink(block.cid(), chunk.length, chunk.length);
+    }
+    UnixFsData data = new UnixFsData(leafType, chunk, (long) chunk.length, List.of(), null, null, null, null);
+    return dagPb(data, List.of(), chunk.length);
+  }
+
+  /** A File node over {@code children}, optionally carrying the file's mode and mtime. */
+  DagLink file(List<DagLink> children, Integer mode, UnixTime mtime) throws IOException {
+    List<Long> blockSizes = new ArrayList<>(children.size());
+    List<PbLink> links = new ArrayList<>(children.size());
+    long fileSize = 0;
+    for (DagLink child : children) {
+      blockSizes.add(child.fileSize());
+      links.add(PbLink.of(child.cid(), "", child.tsize()));
+      fileSize += child.fileSize();
+    }
+    UnixFsData data = UnixFsData.file(null, fileSize, blockSizes).withMetadata(mode, mtime);
+    return dagPb(data, links, fileSize);
+  }
+
+  /** A single-chunk file whose metadata needs a UnixFS node even when leaves are raw. */
+  DagLink fileWithData(byte[] chunk, Integer mode, UnixTime mtime) throws IOException {
+    UnixFsData data = UnixFsData.file(chunk, chunk.length, List.of()).withMetadata(mode, mtime);
+    return dagPb(data, List.of(), chunk.length);
+  }
+
+  DagLink dagPb(UnixFsData data, List<PbLink> links, long fileSize) throws IOException {
+    byte[] bytes = DagPb.encode(PbNode.of(data.encode(), links));
+    Block block = Block.of(options.cidVersion(), Multicodec.DAG_PB, options.hash(), bytes);
+    sink.put(block);
+    long tsize = bytes.length;
+    for (PbLink link : links) {
+      tsize += link.tsizeOrZero();
+    }
+    return new DagLink(block.cid(), tsize, fileSize);
+  }
+}
