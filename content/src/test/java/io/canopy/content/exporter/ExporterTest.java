@@ -22,10 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,13 +58,19 @@ class ExporterTest {
     }
   }
 
-  @Property(tries = 200)
-  void rangesReturnExactlyTheSlice(
-      @ForAll @IntRange(min = 0, max = 20_000) int size,
-      @ForAll @LongRange(min = 0, max = 21_000) long offset,
-      @ForAll @LongRange(min = -1, max = 21_000) long length,
-      @ForAll boolean trickle)
-      throws IOException {
+  /** Property: for random sizes, layouts and ranges (fixed seed), cat returns exactly the slice. */
+  @Test
+  void rangesReturnExactlyTheSlice() throws IOException {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 300; i++) {
+      int size = random.nextInt(20_001);
+      long offset = random.nextInt(4) == 0 ? size : random.nextLong(21_001);
+      long length = random.nextInt(5) == 0 ? -1 : random.nextLong(21_001);
+      checkRange(size, offset, length, random.nextBoolean());
+    }
+  }
+
+  private void checkRange(int size, long offset, long length, boolean trickle) throws IOException {
     byte[] data = TestData.lcg(size);
     ImportOptions options =
         ImportOptions.builder().chunkSize(100).maxLinks(5).layout(trickle ? Layout.TRICKLE : Layout.BALANCED).build();
