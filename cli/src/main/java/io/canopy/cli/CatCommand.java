@@ -1,0 +1,68 @@
+package io.canopy.cli;
+
+import io.canopy.content.exporter.Exporter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code canopy cat}: writes files' bytes to stdout, as {@code ipfs cat}. With several paths the
+ * files are concatenated and {@code --offset}/{@code --length} apply to the concatenation.
+ */
+@Command(name = "cat", description = "Write the bytes of files to stdout, as `ipfs cat` does.")
+final class CatCommand extends CanopyCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "CID[/PATH]", arity = "1..*", description = "Files to show (CID, CID/path or /ipfs/CID/path).")
+  List<String> paths = new ArrayList<>();
+
+  @Option(names = {"-o", "--offset"}, paramLabel = "N", description = "Start at this byte.")
+  long offset;
+
+  @Option(names = {"-l", "--length"}, paramLabel = "N", description = "Write at most this many bytes.")
+  Long length;
+
+  @Override
+  public Integer call() {
+    return run(() -> {
+      if (offset < 0) {
+        throw new CommandException("--offset must not be negative, got " + offset);
+      }
+      if (length != null && length < 0) {
+        throw new CommandException("--length must not be negative, got " + length);
+      }
+      try (Repo repo = Repo.open(home())) {
+        Exporter exporter = new Exporter(repo.blocks());
+        List<Exporter.Resolved> files = new ArrayList<>();
+        long total = 0;
+        for (String path : paths) {
+          Exporter.Resolved r = exporter.resolve(path);
+          total += exporter.fileSize(r.cid()); // fails here, before any output, for a folder
+          files.add(r);
+        }
+        if (offset > total) {
+          throw new CommandException("--offset " + offset + " is past the end of the content (" + total + " bytes)");
+        }
+        long skip = offset;
+        long remaining = length != null ? length : -1; // < 0: to the end
+        for (Exporter.Resolved r : files) {
+          if (remaining == 0) {
+            break;
+          }
+          long size = exporter.fileSize(r.cid());
+          if (skip >= size) {
+            skip -= size;
+            continue;
+          }
+          long n = remaining < 0 ? -1 : Math.min(remaining, size - skip);
+          exporter.cat(r.cid(), skip, n, out());
+          if (remaining > 0) {
+            remaining -= n;
+          }
+          skip = 0;
+        }
+      }
+    });
+  }
+}

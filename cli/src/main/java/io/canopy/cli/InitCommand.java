@@ -1,0 +1,45 @@
+package io.canopy.cli;
+
+import io.canopy.identity.Ed25519PrivateKey;
+import java.security.SecureRandom;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code canopy init}: creates the home folder with a new Ed25519 identity, config.json, an empty
+ * block store and pin database. Refuses a home that already has a config (its identity would be
+ * lost), as {@code ipfs init} does.
+ */
+@Command(name = "init", description = "Create the node's home folder with a new identity.")
+final class InitCommand extends CanopyCommand implements Callable<Integer> {
+  private static final Pattern SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*([kKMGTP]i?B|B)?");
+
+  @Option(
+      names = "--storage-max",
+      paramLabel = "SIZE",
+      defaultValue = HomeConfig.DEFAULT_STORAGE_MAX,
+      description = "Disk space the node may use for blocks (Datastore.StorageMax; default ${DEFAULT-VALUE}).")
+  String storageMax;
+
+  @Override
+  public Integer call() {
+    return run(() -> {
+      if (!SIZE.matcher(storageMax).matches()) {
+        throw new CommandException("invalid --storage-max '" + storageMax + "': expected a size such as 10GB or 500MiB");
+      }
+      Home home = home();
+      Home.Lock lock = home.createAndLock();
+      try (lock) {
+        println("generating ED25519 keypair...done");
+        Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
+        println("peer identity: " + key.peerId());
+        // Stores first, config last: config.json is what marks the home as initialized.
+        Repo.create(home);
+        home.writeNewConfig(HomeConfig.forNewNode(key, storageMax));
+        println("initialized Canopy home at " + home.dir());
+      }
+    });
+  }
+}

@@ -1,0 +1,58 @@
+package io.canopy.cli;
+
+import io.canopy.content.blockstore.FileBlockstore;
+import io.canopy.content.pin.PinStore;
+import java.io.IOException;
+
+/**
+ * The stores of an initialized home, opened under its lock: blocks in {@code blocks/}, pins in
+ * {@code canopy.db}. Every command that reads or writes blocks or pins opens one and closes it
+ * when done, which releases the lock.
+ */
+final class Repo implements AutoCloseable {
+  private final Home.Lock lock;
+  private final FileBlockstore blocks;
+  private final PinStore pins;
+
+  private Repo(Home.Lock lock, FileBlockstore blocks, PinStore pins) {
+    this.lock = lock;
+    this.blocks = blocks;
+    this.pins = pins;
+  }
+
+  /** Opens the stores of {@code home}, which must be initialized and not in use. */
+  static Repo open(Home home) throws IOException {
+    home.requireInitialized();
+    Home.Lock lock = home.lock();
+    try {
+      FileBlockstore blocks = FileBlockstore.open(home.blocksDir());
+      return new Repo(lock, blocks, new PinStore(home.databaseFile(), blocks));
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** Creates the empty stores of a new home; the caller ({@code init}) holds its lock. */
+  static void create(Home home) throws IOException {
+    FileBlockstore blocks = FileBlockstore.open(home.blocksDir());
+    new PinStore(home.databaseFile(), blocks).close();
+  }
+
+  FileBlockstore blocks() {
+    return blocks;
+  }
+
+  PinStore pins() {
+    return pins;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      pins.close();
+    } finally {
+      lock.close();
+    }
+  }
+}
