@@ -41,6 +41,12 @@ public final class Cid implements Comparable<Cid> {
 
   /** The CID of {@code block} under the given version, codec and hash function. */
   public static Cid of(int version, Multicodec codec, Multicodec hash, byte[] block) {
+    if (version != 0 && version != 1) {
+      throw new IllegalArgumentException("unsupported CID version " + version);
+    }
+    if (version == 0 && codec != Multicodec.DAG_PB) {
+      throw new IllegalArgumentException("CIDv0 is always dag-pb, not " + codec.codecName());
+    }
     Multihash mh = Multihash.compute(hash, block);
     return version == 0 ? v0(mh) : v1(codec, mh);
   }

@@ -3,6 +3,7 @@ package io.canopy.multiformats;
 import java.io.ByteArrayOutputStream;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * Multibase text encodings (github.com/multiformats/multibase): a one-character prefix names the
@@ -69,9 +70,9 @@ public enum Multibase {
       case BASE16 -> HexFormat.of().formatHex(data);
       case BASE16_UPPER -> HexFormat.of().withUpperCase().formatHex(data);
       case BASE32 -> base32Encode(data);
-      case BASE32_UPPER -> base32Encode(data).toUpperCase();
+      case BASE32_UPPER -> base32Encode(data).toUpperCase(Locale.ROOT);
       case BASE36 -> baseXEncode(data, B36);
-      case BASE36_UPPER -> baseXEncode(data, B36).toUpperCase();
+      case BASE36_UPPER -> baseXEncode(data, B36).toUpperCase(Locale.ROOT);
       case BASE58_BTC -> baseXEncode(data, B58);
       case BASE64 -> Base64.getEncoder().withoutPadding().encodeToString(data);
       case BASE64_URL -> Base64.getUrlEncoder().withoutPadding().encodeToString(data);
@@ -89,9 +90,9 @@ public enum Multibase {
   public byte[] decodeBare(String text) {
     try {
       return switch (this) {
-        case BASE16, BASE16_UPPER -> HexFormat.of().parseHex(text.toLowerCase());
-        case BASE32, BASE32_UPPER -> base32Decode(text.toLowerCase());
-        case BASE36, BASE36_UPPER -> baseXDecode(text.toLowerCase(), B36);
+        case BASE16, BASE16_UPPER -> HexFormat.of().parseHex(asciiLower(text));
+        case BASE32, BASE32_UPPER -> base32Decode(asciiLower(text));
+        case BASE36, BASE36_UPPER -> baseXDecode(asciiLower(text), B36);
         case BASE58_BTC -> baseXDecode(text, B58);
         case BASE64 -> Base64.getDecoder().decode(text);
         case BASE64_URL -> Base64.getUrlDecoder().decode(text);
@@ -99,6 +100,20 @@ public enum Multibase {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid " + baseName + " text: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Folds only A-Z: {@link String#toLowerCase} would also map non-ASCII letters onto the alphabet
+   * (the Kelvin sign U+212A becomes 'k'), and with a default locale, 'I' may become a dotless 'ı'.
+   */
+  private static String asciiLower(String text) {
+    char[] chars = text.toCharArray();
+    for (int i = 0; i < chars.length; i++) {
+      if (chars[i] >= 'A' && chars[i] <= 'Z') {
+        chars[i] = (char) (chars[i] + ('a' - 'A'));
+      }
+    }
+    return new String(chars);
   }
 
   private static String base32Encode(byte[] data) {
@@ -126,6 +141,12 @@ public enum Multibase {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == '=') {
+        // Padding ends the text: only more padding may follow it.
+        for (int j = i; j < text.length(); j++) {
+          if (text.charAt(j) != '=') {
+            throw new IllegalArgumentException("character '" + text.charAt(j) + "' at " + j + " after padding");
+          }
+        }
         break;
       }
       int v = B32.indexOf(c);
@@ -138,6 +159,11 @@ public enum Multibase {
         out.write((buffer >>> (bits - 8)) & 0xFF);
         bits -= 8;
       }
+    }
+    // A canonical encoding leaves fewer than 5 spare bits, all zero; anything else is a length no
+    // byte string encodes to (1, 3 or 6 mod 8) or a second spelling of the same bytes.
+    if (bits >= 5 || (buffer & ((1 << bits) - 1)) != 0) {
+      throw new IllegalArgumentException("non-canonical end of text (length " + text.length() + ")");
     }
     return out.toByteArray();
   }

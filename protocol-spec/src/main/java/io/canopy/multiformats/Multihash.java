@@ -60,6 +60,9 @@ public final class Multihash {
     if (fn == null || !isSupported(fn)) {
       return false;
     }
+    if (fn == Multicodec.IDENTITY && length != digest.length) {
+      return false; // also keeps over-long data from the identity size check, which throws
+    }
     return MessageDigest.isEqual(digest, hasher(fn).hash(data, offset, length));
   }
 

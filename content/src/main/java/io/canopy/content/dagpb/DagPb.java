@@ -141,8 +141,8 @@ public final class DagPb {
 
   private static byte[] readBytes(ByteBuffer in) {
     long len = readVarint(in);
-    if (len > in.remaining()) {
-      throw new DagPbException("length " + len + " runs past the end of the block");
+    if (len < 0 || len > in.remaining()) { // a 10-byte varint can read as negative
+      throw new DagPbException("length " + Long.toUnsignedString(len) + " runs past the end of the block");
     }
     byte[] out = new byte[(int) len];
     in.get(out);
