@@ -5,6 +5,7 @@ import io.canopy.content.importer.ImportOptions;
 import io.canopy.content.importer.ImportResult;
 import io.canopy.content.importer.Importer;
 import io.canopy.content.importer.Layout;
+import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.Multicodec;
 import java.io.IOException;
@@ -101,6 +102,7 @@ final class AddCommand extends CanopyCommand implements Callable<Integer> {
       if (onlyHash) {
         results = importAll(BlockSink.DISCARD, options, inputs);
       } else {
+        initializeOnFirstUse();
         try (Repo repo = Repo.open(home())) {
           results = importAll(repo.blocks()::put, options, inputs);
           if (pin) {
@@ -112,6 +114,18 @@ final class AddCommand extends CanopyCommand implements Callable<Integer> {
       }
       print(results);
     });
+  }
+
+  /**
+   * The first {@code add} on a machine creates the home, so that one command is enough to start;
+   * a folder that exists but is not a home is never touched.
+   */
+  private void initializeOnFirstUse() throws IOException {
+    Home home = home();
+    if (!home.isInitialized() && !Files.exists(home.dir())) {
+      Ed25519PrivateKey key = Repo.initialize(home, HomeConfig.DEFAULT_STORAGE_MAX);
+      env().stderr().println("initialized Canopy home at " + home.dir() + " (peer identity " + key.peerId() + ")");
+    }
   }
 
   private ImportOptions importOptions() {

@@ -1,7 +1,6 @@
 package io.canopy.cli;
 
 import io.canopy.identity.Ed25519PrivateKey;
-import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -30,16 +29,10 @@ final class InitCommand extends CanopyCommand implements Callable<Integer> {
         throw new CommandException("invalid --storage-max '" + storageMax + "': expected a size such as 10GB or 500MiB");
       }
       Home home = home();
-      Home.Lock lock = home.createAndLock();
-      try (lock) {
-        println("generating ED25519 keypair...done");
-        Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
-        println("peer identity: " + key.peerId());
-        // Stores first, config last: config.json is what marks the home as initialized.
-        Repo.create(home);
-        home.writeNewConfig(HomeConfig.forNewNode(key, storageMax));
-        println("initialized Canopy home at " + home.dir());
-      }
+      println("generating ED25519 keypair...done");
+      Ed25519PrivateKey key = Repo.initialize(home, storageMax);
+      println("peer identity: " + key.peerId());
+      println("initialized Canopy home at " + home.dir());
     });
   }
 }

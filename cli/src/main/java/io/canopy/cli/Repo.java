@@ -2,7 +2,9 @@ package io.canopy.cli;
 
 import io.canopy.content.blockstore.FileBlockstore;
 import io.canopy.content.pin.PinStore;
+import io.canopy.identity.Ed25519PrivateKey;
 import java.io.IOException;
+import java.security.SecureRandom;
 
 /**
  * The stores of an initialized home, opened under its lock: blocks in {@code blocks/}, pins in
@@ -33,10 +35,18 @@ final class Repo implements AutoCloseable {
     }
   }
 
-  /** Creates the empty stores of a new home; the caller ({@code init}) holds its lock. */
-  static void create(Home home) throws IOException {
-    FileBlockstore blocks = FileBlockstore.open(home.blocksDir());
-    new PinStore(home.databaseFile(), blocks).close();
+  /**
+   * Creates a new home: a fresh Ed25519 identity, empty stores, then config.json, which is what
+   * marks the home as initialized (so a crash midway leaves a home that init can finish).
+   */
+  static Ed25519PrivateKey initialize(Home home, String storageMax) throws IOException {
+    try (Home.Lock lock = home.createAndLock()) {
+      Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
+      FileBlockstore blocks = FileBlockstore.open(home.blocksDir());
+      new PinStore(home.databaseFile(), blocks).close();
+      home.writeNewConfig(HomeConfig.forNewNode(key, storageMax));
+      return key;
+    }
   }
 
   FileBlockstore blocks() {

@@ -66,6 +66,14 @@ class BadInputTest {
     cli().run("add", "-r", "d").failsNaming("permission denied", "inner.txt");
   }
 
+  /** A file that opens but fails to read (here the kernel's EIO, which root gets too). */
+  @Test
+  void fileThatFailsToRead() {
+    Path mem = Path.of("/proc/self/mem");
+    assumeThat(Files.exists(mem)).as("needs Linux /proc").isTrue();
+    cli().run("add", mem.toString()).failsNaming("cannot read", "/proc/self/mem");
+  }
+
   @Test
   void malformedCid() {
     cli().run("cat", "notacid").failsNaming("invalid CID", "notacid");

@@ -96,8 +96,16 @@ class ContentCommandsTest {
 
     assertThat(r.out()).isEqualTo(HELLO_CIDV0 + "\n");
     assertThat(none).doesNotExist();
-    cli().run("--home", none.toString(), "add", "f.txt")
-        .failsNaming("no Canopy home at " + none + ": run `canopy init`");
+    // a real add creates the home on first use, and says so on stderr
+    CliRun.Result first = cli().run("--home", none.toString(), "add", "-Q", "f.txt").ok();
+    assertThat(first.out()).isEqualTo(HELLO_CIDV0 + "\n");
+    assertThat(first.stderr()).startsWith("initialized Canopy home at " + none);
+    assertThat(none.resolve("config.json")).isRegularFile();
+    cli().run("--home", none.toString(), "cat", HELLO_CIDV0).ok();
+    // but a folder that exists without being a home is left alone
+    Path notHome = Files.createDirectories(tmp.resolve("not-a-home"));
+    cli().run("--home", notHome.toString(), "add", "f.txt").failsNaming("no Canopy home at " + notHome + ": run `canopy init`");
+    assertThat(notHome).isEmptyDirectory();
     // and in the real home, --only-hash stores nothing
     cli().run("add", "--only-hash", "f.txt").ok();
     cli().run("block", "stat", HELLO_CIDV0).failsNaming(HELLO_CIDV0, "not found");

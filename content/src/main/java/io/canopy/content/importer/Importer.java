@@ -4,6 +4,7 @@ import io.canopy.content.dagpb.PbLink;
 import io.canopy.content.unixfs.UnixFsData;
 import io.canopy.content.unixfs.UnixFsType;
 import io.canopy.content.unixfs.UnixTime;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +100,7 @@ public final class Importer {
       throw new IOException("cannot add '" + path + "': not a regular file, folder or symlink");
     }
     DagLink file;
-    try (InputStream in = Files.newInputStream(path)) {
+    try (InputStream in = new NamedInput(Files.newInputStream(path), path)) {
       file = files.build(in, mode(path), mtime(attrs));
     }
     fileResults.add(new ImportResult(file.cid(), name, file.tsize(), file.fileSize()));
@@ -112,6 +113,38 @@ public final class Importer {
       return list.filter(p -> options.includeHidden() || !baseName(p).startsWith("."))
           .sorted((a, b) -> compareNames(baseName(a), baseName(b)))
           .toList();
+    }
+  }
+
+  /** Read errors name the file: the OS's own text ("Input/output error") does not. */
+  private static final class NamedInput extends FilterInputStream {
+    private final Path path;
+
+    NamedInput(InputStream in, Path path) {
+      super(in);
+      this.path = path;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    private IOException named(IOException e) {
+      return new IOException("cannot read '" + path + "': " + e.getMessage(), e);
     }
   }
 
