@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 ./canopy version >/dev/null   # builds the jar first if needed, outside the timings
 file="$work/data.bin"
 # Incompressible, reproducible input.
-openssl enc -aes-128-ctr -pass pass:canopy -nosalt -pbkdf2 -in /dev/zero 2>/dev/null | head -c $((size_mib * 1048576)) > "$file"
+head -c $((size_mib * 1048576)) < <(openssl enc -aes-128-ctr -pass pass:canopy -nosalt -pbkdf2 -in /dev/zero 2>/dev/null) > "$file"
 export CANOPY_HOME="$work/home"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

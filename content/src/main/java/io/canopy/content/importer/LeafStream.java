@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,10 +20,14 @@ import java.util.function.LongConsumer;
  * the file is. Leaves come out in file order.
  */
 final class LeafStream implements AutoCloseable {
-  /** Daemon workers shared by all imports; hashing is CPU-bound, so one per core. */
+  /**
+   * Daemon workers shared by all imports. A leaf is hashed (CPU) and then written with an fsync
+   * (waiting on the disk); many more threads than cores let the fsyncs of different blocks
+   * overlap, which the file system commits together, while hashing still fills every core.
+   */
   private static final ExecutorService WORKERS =
       Executors.newFixedThreadPool(
-          Math.max(2, Runtime.getRuntime().availableProcessors()),
+          Math.max(16, 2 * Runtime.getRuntime().availableProcessors()),
           r -> {
             Thread t = new Thread(r, "canopy-import");
             t.setDaemon(true);
@@ -44,9 +49,8 @@ final class LeafStream implements AutoCloseable {
     this.writer = writer;
     this.leafType = leafType;
     this.progress = progress;
-    // Enough to keep every core busy while one block write waits on the disk, and no more
-    // than ~16 MiB of chunks held at once.
-    this.window = Math.max(2, Math.min(4 * Runtime.getRuntime().availableProcessors(), (16 << 20) / chunkSize));
+    // Enough chunks to keep every worker busy, and no more than ~16 MiB of them held at once.
+    this.window = Math.max(2, Math.min(64, (16 << 20) / chunkSize));
   }
 
   boolean hasNext() throws IOException {
@@ -82,7 +86,7 @@ final class LeafStream implements AutoCloseable {
 
   private void fill() throws IOException {
     while (!eof && inFlight.size() < window) {
-      byte[] chunk = in.readNBytes(chunkSize);
+      byte[] chunk = readChunk();
       if (chunk.length < chunkSize) {
         eof = true;
         if (chunk.length == 0) {
@@ -92,6 +96,13 @@ final class LeafStream implements AutoCloseable {
       progress.accept(chunk.length);
       inFlight.add(WORKERS.submit(() -> writer.leaf(chunk, leafType)));
     }
+  }
+
+  /** A full chunk, or what is left before the end; read straight into the chunk's own array. */
+  private byte[] readChunk() throws IOException {
+    byte[] chunk = new byte[chunkSize];
+    int n = in.readNBytes(chunk, 0, chunkSize);
+    return n == chunkSize ? chunk : Arrays.copyOf(chunk, n);
   }
 
   /** Waits for leaves still being written, so a failed import leaves no writer running. */

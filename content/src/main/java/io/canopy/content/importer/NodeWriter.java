@@ -8,6 +8,7 @@ import io.canopy.content.unixfs.UnixFsData;
 import io.canopy.content.unixfs.UnixFsType;
 import io.canopy.content.unixfs.UnixTime;
 import io.canopy.multiformats.Multicodec;
+import io.canopy.multiformats.Varint;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +36,34 @@ final class NodeWriter {
       sink.put(block);
       return new DagLink(block.cid(), chunk.length, chunk.length);
     }
-    UnixFsData data = new UnixFsData(leafType, chunk, (long) chunk.length, List.of(), null, null, null, null);
-    return dagPb(data, List.of(), chunk.length);
+    byte[] bytes = leafNode(leafType, chunk);
+    Block block = Block.of(options.cidVersion(), Multicodec.DAG_PB, options.hash(), bytes);
+    sink.put(block);
+    return new DagLink(block.cid(), bytes.length, chunk.length);
+  }
+
+  /**
+   * The bytes of {@code PBNode{Data: UnixFS{Type, Data: chunk, filesize}}} in one pass: the same
+   * bytes DagPb and UnixFsData would produce, without copying a chunk through both.
+   */
+  static byte[] leafNode(UnixFsType type, byte[] chunk) {
+    int n = chunk.length;
+    int unixfs = 2 + (n == 0 ? 0 : 1 + Varint.size(n) + n) + 1 + Varint.size(n);
+    byte[] out = new byte[1 + Varint.size(unixfs) + unixfs];
+    int pos = 0;
+    out[pos++] = 0x0a; // PBNode.Data, bytes
+    pos = Varint.write(unixfs, out, pos);
+    out[pos++] = 0x08; // Data.Type, varint
+    out[pos++] = (byte) type.wire();
+    if (n > 0) {
+      out[pos++] = 0x12; // Data.Data, bytes
+      pos = Varint.write(n, out, pos);
+      System.arraycopy(chunk, 0, out, pos, n);
+      pos += n;
+    }
+    out[pos++] = 0x18; // Data.filesize, varint
+    Varint.write(n, out, pos);
+    return out;
   }
 
   /** A File node over {@code children}, optionally carrying the file's mode and mtime. */

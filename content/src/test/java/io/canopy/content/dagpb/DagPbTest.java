@@ -1,21 +1,28 @@
 package io.canopy.content.dagpb;
 
+import static io.canopy.content.RandomInputs.bytes;
+import static io.canopy.content.RandomInputs.bytesOfSize;
+import static io.canopy.content.RandomInputs.edgeByteArrays;
+import static io.canopy.content.RandomInputs.forAll;
+import static io.canopy.content.RandomInputs.listOf;
+import static io.canopy.content.RandomInputs.nonNegativeLong;
+import static io.canopy.content.RandomInputs.nonNegativeUpTo;
+import static io.canopy.content.RandomInputs.oneOf;
+import static io.canopy.content.RandomInputs.orNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.canopy.content.RandomInputs;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.Multicodec;
 import io.canopy.multiformats.Multihash;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -360,33 +367,74 @@ class DagPbTest {
 
   // ---- properties ------------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<PbLink> links() {
-    Arbitrary<Cid> cids = Arbitraries.oneOf(
-        Arbitraries.bytes().array(byte[].class).ofSize(32)
-            .map(d -> Cid.v0(Multihash.of(Multicodec.SHA2_256.code(), d))),
-        Combinators.combine(
-                Arbitraries.of(Multicodec.RAW, Multicodec.DAG_PB, Multicodec.DAG_CBOR, Multicodec.DAG_JSON),
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(64))
-            .as((codec, d) -> Cid.v1(codec, Multihash.of(Multicodec.BLAKE3.code(), d))));
-    Arbitrary<String> names = Arbitraries.oneOf(
-        Arbitraries.just(""),
-        Arbitraries.strings().alpha().numeric().ofMaxLength(4),
-        // any BMP character except surrogates, plus a supplementary one
-        Arbitraries.strings().withCharRange('\u0000', '\uD7FF').withCharRange('\uE000', '\uFFFF').ofMaxLength(8),
-        Arbitraries.strings().withChars("a\u00e9\uFF61").ofMaxLength(3).map(x -> x + "\uD83D\uDE00"))
-        .injectNull(0.2);
-    Arbitrary<Long> tsizes = Arbitraries.oneOf(
-            Arbitraries.longs().between(0, 1 << 20), Arbitraries.longs().between(0, Long.MAX_VALUE))
-        .injectNull(0.3);
-    return Combinators.combine(cids, names, tsizes).as(PbLink::new);
+  private static final String ALPHANUMERIC =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+  /**
+   * A link: a v0 CID, or a v1 CID (raw, dag-pb, dag-cbor or dag-json) over a blake3 multihash of
+   * up to 64 bytes; a name that is empty, short alphanumeric, any BMP text except surrogates, or
+   * ends in a supplementary character (null a fifth of the time); a Tsize that is small or any
+   * non-negative long (null 30% of the time).
+   */
+  static PbLink link(SplittableRandom r) {
+    Cid cid = r.nextBoolean()
+        ? Cid.v0(Multihash.of(Multicodec.SHA2_256.code(), bytesOfSize(r, 32)))
+        : Cid.v1(
+            oneOf(r, Multicodec.RAW, Multicodec.DAG_PB, Multicodec.DAG_CBOR, Multicodec.DAG_JSON),
+            Multihash.of(Multicodec.BLAKE3.code(), bytes(r, 64)));
+    String name = orNull(r, 0.2, n -> switch (n.nextInt(4)) {
+      case 0 -> "";
+      case 1 -> RandomInputs.stringOf(n, 4, ALPHANUMERIC);
+      // any BMP character except surrogates, plus a supplementary one
+      case 2 -> RandomInputs.bmpString(n, 8);
+      default -> RandomInputs.stringOf(n, 3, "a\u00e9\uFF61") + "\uD83D\uDE00";
+    });
+    Long tsize = orNull(r, 0.3, t -> t.nextBoolean() ? nonNegativeUpTo(t, 1 << 20) : nonNegativeLong(t));
+    return new PbLink(cid, name, tsize);
   }
 
-  @Provide
-  Arbitrary<PbNode> nodes() {
-    Arbitrary<List<PbLink>> links = links().list().ofMaxSize(12);
-    Arbitrary<byte[]> data = Arbitraries.bytes().array(byte[].class).ofMaxSize(300).injectNull(0.3);
-    return Combinators.combine(links, data).as(PbNode::new);
+  /** A node: up to 12 links, and up to 300 data bytes (absent 30% of the time). */
+  static PbNode node(SplittableRandom r) {
+    List<PbLink> links = listOf(r, 0, 12, DagPbTest::link);
+    byte[] data = orNull(r, 0.3, d -> bytes(d, 300));
+    return new PbNode(links, data);
+  }
+
+  /**
+   * Corner nodes: empty, data only (empty and full), links only, links whose fields are absent,
+   * empty or extreme, and twelve links with one name.
+   */
+  static List<PbNode> nodeEdgeCases() {
+    Cid v1Empty = Cid.v1(Multicodec.RAW, Multihash.of(Multicodec.BLAKE3.code(), new byte[0]));
+    Cid v1Full = Cid.v1(Multicodec.DAG_JSON, Multihash.of(Multicodec.BLAKE3.code(), new byte[64]));
+    List<PbLink> odd = List.of(
+        new PbLink(V0, null, null),
+        new PbLink(v1Empty, "", 0L),
+        new PbLink(v1Full, "\u0000", Long.MAX_VALUE),
+        new PbLink(V0, "\uFFFF\uD83D\uDE00", 1L << 20),
+        new PbLink(RAW, "a\u00e9\uFF61", 1L));
+    List<PbLink> sameName = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      sameName.add(new PbLink(cidOf(i), "x", (long) i));
+    }
+    List<PbNode> edges = new ArrayList<>();
+    edges.add(new PbNode(List.of(), null));
+    for (byte[] data : edgeByteArrays(0, 300)) {
+      edges.add(new PbNode(List.of(), data));
+      edges.add(new PbNode(odd, data));
+    }
+    edges.add(new PbNode(odd, null));
+    edges.add(new PbNode(List.of(odd.get(0)), null));
+    edges.add(new PbNode(sameName, null));
+    edges.add(new PbNode(sameName, new byte[300]));
+    return edges;
+  }
+
+  static String describe(PbNode node) {
+    return "data=" + RandomInputs.hex(node.data()) + ", " + node.links().size() + " links:"
+        + node.links().stream()
+            .map(l -> "\n    " + l.hash() + " name=" + RandomInputs.describe(l.name()) + " tsize=" + l.tsize())
+            .collect(Collectors.joining());
   }
 
   private static PbNode canonical(PbNode node) {
@@ -395,38 +443,72 @@ class DagPbTest {
     return new PbNode(sorted, node.data());
   }
 
-  @Property(tries = 400)
-  void decodeOfEncodeIsTheNodeWithSortedLinks(@ForAll("nodes") PbNode node) {
-    byte[] bytes = DagPb.encode(node);
-    PbNode decoded = DagPb.decode(bytes);
-    assertThat(decoded).isEqualTo(canonical(node));
-    assertThat(DagPb.encode(decoded)).isEqualTo(bytes);
+  /** Property: decoding an encoded node gives the node with its links sorted (fixed seed). */
+  @Test
+  void decodeOfEncodeIsTheNodeWithSortedLinks() {
+    forAll(0xdab0L, 400, nodeEdgeCases(), DagPbTest::node, DagPbTest::describe, node -> {
+      byte[] bytes = DagPb.encode(node);
+      PbNode decoded = DagPb.decode(bytes);
+      assertThat(decoded).isEqualTo(canonical(node));
+      assertThat(DagPb.encode(decoded)).isEqualTo(bytes);
+    });
   }
 
-  @Property(tries = 200)
-  void linkOrderDoesNotChangeTheBytes(@ForAll("nodes") PbNode node) {
-    List<PbLink> reversed = new ArrayList<>(node.links());
-    java.util.Collections.reverse(reversed);
-    // Reversal changes the relative order of equal names, so compare only when names are distinct.
-    long distinct = node.links().stream().map(PbLink::nameOrEmpty).distinct().count();
-    if (distinct == node.links().size()) {
-      assertThat(DagPb.encode(new PbNode(reversed, node.data()))).isEqualTo(DagPb.encode(node));
+  /** Property: with distinct names, the order the links come in does not change the bytes (fixed seed). */
+  @Test
+  void linkOrderDoesNotChangeTheBytes() {
+    forAll(0x0de5L, 200, nodeEdgeCases(), DagPbTest::node, DagPbTest::describe, node -> {
+      List<PbLink> reversed = new ArrayList<>(node.links());
+      Collections.reverse(reversed);
+      // Reversal changes the relative order of equal names, so compare only when names are distinct.
+      long distinct = node.links().stream().map(PbLink::nameOrEmpty).distinct().count();
+      if (distinct == node.links().size()) {
+        assertThat(DagPb.encode(new PbNode(reversed, node.data()))).isEqualTo(DagPb.encode(node));
+      }
+    });
+  }
+
+  /** Property: random bytes either decode to a node that round-trips or fail with DagPbException. */
+  @Test
+  void decodeNeverFailsWithAnythingButDagPbException() {
+    forAll(
+        0x6a756e6bL,
+        500,
+        edgeByteArrays(0, RandomInputs.DEFAULT_MAX_SIZE),
+        r -> bytes(r, RandomInputs.DEFAULT_MAX_SIZE),
+        RandomInputs::hex,
+        garbage -> {
+          try {
+            PbNode node = DagPb.decode(garbage);
+            // Anything accepted re-encodes and decodes to the same node.
+            assertThat(DagPb.decode(DagPb.encode(node))).isEqualTo(canonical(node));
+          } catch (DagPbException e) {
+            assertThat(e.getMessage()).isNotBlank();
+          }
+        });
+  }
+
+  private record Truncation(PbNode node, int cutFromEnd) {}
+
+  /** Property: dropping 1 to 41 bytes off an encoded node never decodes to the same node (fixed seed). */
+  @Test
+  void truncatingAnEncodedNodeIsDetected() {
+    List<Truncation> edges = new ArrayList<>();
+    for (PbNode node : nodeEdgeCases()) {
+      for (int cutFromEnd : new int[] {0, 1, 40}) {
+        edges.add(new Truncation(node, cutFromEnd));
+      }
     }
+    forAll(
+        0x7275L,
+        200,
+        edges,
+        r -> new Truncation(node(r), cut(r)),
+        t -> "cutFromEnd=" + t.cutFromEnd() + " node " + describe(t.node()),
+        t -> checkTruncation(t.node(), t.cutFromEnd()));
   }
 
-  @Property(tries = 500)
-  void decodeNeverFailsWithAnythingButDagPbException(@ForAll byte[] garbage) {
-    try {
-      PbNode node = DagPb.decode(garbage);
-      // Anything accepted re-encodes and decodes to the same node.
-      assertThat(DagPb.decode(DagPb.encode(node))).isEqualTo(canonical(node));
-    } catch (DagPbException e) {
-      assertThat(e.getMessage()).isNotBlank();
-    }
-  }
-
-  @Property(tries = 200)
-  void truncatingAnEncodedNodeIsDetected(@ForAll("nodes") PbNode node, @ForAll("cut") int cutFromEnd) {
+  private static void checkTruncation(PbNode node, int cutFromEnd) {
     byte[] bytes = DagPb.encode(node);
     if (bytes.length == 0 || cutFromEnd >= bytes.length) {
       return;
@@ -440,8 +522,7 @@ class DagPbTest {
     }
   }
 
-  @Provide
-  Arbitrary<Integer> cut() {
-    return Arbitraries.integers().between(0, 40);
+  private static int cut(SplittableRandom r) {
+    return r.nextInt(41);
   }
 }

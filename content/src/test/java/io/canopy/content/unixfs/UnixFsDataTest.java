@@ -1,19 +1,24 @@
 package io.canopy.content.unixfs;
 
+import static io.canopy.content.RandomInputs.anyInt;
+import static io.canopy.content.RandomInputs.anyLong;
+import static io.canopy.content.RandomInputs.bytes;
+import static io.canopy.content.RandomInputs.edgeByteArrays;
+import static io.canopy.content.RandomInputs.forAll;
+import static io.canopy.content.RandomInputs.intBetween;
+import static io.canopy.content.RandomInputs.listOf;
+import static io.canopy.content.RandomInputs.nonNegativeUpTo;
+import static io.canopy.content.RandomInputs.orNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.canopy.content.RandomInputs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -350,40 +355,88 @@ class UnixFsDataTest {
 
   // ---- properties ------------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<UnixFsData> unixFsData() {
-    Arbitrary<Long> anyLong = Arbitraries.oneOf(Arbitraries.longs().between(0, 1 << 20), Arbitraries.longs());
-    Arbitrary<UnixTime> times = Combinators.combine(
-            Arbitraries.longs(), Arbitraries.integers().between(1, 999_999_999).injectNull(0.4))
-        .as(UnixTime::new);
-    return Combinators.combine(
-            Arbitraries.of(UnixFsType.class),
-            // non-empty or absent: an empty Data is written as absent (see explicitEmptyData...)
-            Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(200).injectNull(0.3),
-            anyLong.injectNull(0.3),
-            anyLong.list().ofMaxSize(6),
-            anyLong.injectNull(0.7),
-            anyLong.injectNull(0.7),
-            Arbitraries.integers().injectNull(0.5),
-            times.injectNull(0.5))
-        .as(UnixFsData::new);
+  /** A small non-negative long (up to 2^20) or any long, half and half. */
+  private static long someLong(SplittableRandom r) {
+    return r.nextBoolean() ? nonNegativeUpTo(r, 1 << 20) : anyLong(r);
   }
 
-  @Property(tries = 500)
-  void decodeOfEncodeIsIdentity(@ForAll("unixFsData") UnixFsData value) {
-    byte[] bytes = value.encode();
-    UnixFsData decoded = UnixFsData.decode(bytes);
-    assertThat(decoded).isEqualTo(value);
-    assertThat(decoded.encode()).isEqualTo(bytes);
+  /** Any seconds; nanos in 1..999,999,999 or absent (40%). */
+  private static UnixTime unixTime(SplittableRandom r) {
+    return new UnixTime(anyLong(r), orNull(r, 0.4, n -> intBetween(n, 1, 999_999_999)));
   }
 
-  @Property(tries = 500)
-  void decodeFailsOnlyWithUnixFsException(@ForAll byte[] garbage) {
-    try {
-      UnixFsData decoded = UnixFsData.decode(garbage);
-      assertThat(decoded.type()).isNotNull();
-    } catch (UnixFsException e) {
-      assertThat(e.getMessage()).isNotBlank();
+  /**
+   * Any UnixFS Data: every type; Data non-empty (up to 200 bytes) or absent, since an empty Data is
+   * written as absent (see explicitEmptyData...); any filesize, blocksizes, hashType, fanout, mode
+   * and mtime, each absent some of the time.
+   */
+  static UnixFsData unixFsData(SplittableRandom r) {
+    UnixFsType[] types = UnixFsType.values();
+    return new UnixFsData(
+        types[r.nextInt(types.length)],
+        orNull(r, 0.3, d -> bytes(d, 1, 200)),
+        orNull(r, 0.3, UnixFsDataTest::someLong),
+        listOf(r, 0, 6, UnixFsDataTest::someLong),
+        orNull(r, 0.7, UnixFsDataTest::someLong),
+        orNull(r, 0.7, UnixFsDataTest::someLong),
+        orNull(r, 0.5, RandomInputs::anyInt),
+        orNull(r, 0.5, UnixFsDataTest::unixTime));
+  }
+
+  /** Every type bare, and with every field at the ends of its range. */
+  static List<UnixFsData> unixFsDataEdgeCases() {
+    List<UnixFsData> edges = new ArrayList<>();
+    List<byte[]> datas = edgeByteArrays(1, 200);
+    for (UnixFsType type : UnixFsType.values()) {
+      edges.add(data(type, null, null, List.of(), null, null, null, null));
+      edges.add(data(type, datas.get(0), 0L, List.of(0L), 0L, 0L, 0, new UnixTime(0, null)));
+      edges.add(data(type, datas.get(datas.size() - 1), Long.MAX_VALUE,
+          List.of(Long.MIN_VALUE, -1L, 0L, 1L, 1L << 20, Long.MAX_VALUE),
+          Long.MIN_VALUE, Long.MAX_VALUE, Integer.MIN_VALUE, new UnixTime(Long.MIN_VALUE, 1)));
+      edges.add(data(type, datas.get(datas.size() - 2), Long.MIN_VALUE, List.of(), -1L, 1L << 20,
+          Integer.MAX_VALUE, new UnixTime(Long.MAX_VALUE, 999_999_999)));
+      edges.add(data(type, null, -1L, List.of(Long.MAX_VALUE), null, null, -1, new UnixTime(-1, null)));
     }
+    for (byte[] d : datas) {
+      edges.add(data(UnixFsType.FILE, d, (long) d.length, List.of(), null, null, null, null));
+    }
+    return edges;
+  }
+
+  static String describe(UnixFsData v) {
+    return "UnixFsData[type=" + v.type() + ", data=" + RandomInputs.hex(v.data()) + ", fileSize=" + v.fileSize()
+        + ", blockSizes=" + v.blockSizes() + ", hashType=" + v.hashType() + ", fanout=" + v.fanout()
+        + ", mode=" + v.mode() + ", mtime=" + v.mtime() + "]";
+  }
+
+  /** Property: decode(encode(x)) is x, and re-encodes to the same bytes (fixed seed). */
+  @Test
+  void decodeOfEncodeIsIdentity() {
+    forAll(0x756e6978L, 500, unixFsDataEdgeCases(), UnixFsDataTest::unixFsData, UnixFsDataTest::describe,
+        value -> {
+          byte[] bytes = value.encode();
+          UnixFsData decoded = UnixFsData.decode(bytes);
+          assertThat(decoded).isEqualTo(value);
+          assertThat(decoded.encode()).isEqualTo(bytes);
+        });
+  }
+
+  /** Property: random bytes decode to something with a type or fail with UnixFsException (fixed seed). */
+  @Test
+  void decodeFailsOnlyWithUnixFsException() {
+    forAll(
+        0x67617262L,
+        500,
+        edgeByteArrays(0, RandomInputs.DEFAULT_MAX_SIZE),
+        r -> bytes(r, RandomInputs.DEFAULT_MAX_SIZE),
+        RandomInputs::hex,
+        garbage -> {
+          try {
+            UnixFsData decoded = UnixFsData.decode(garbage);
+            assertThat(decoded.type()).isNotNull();
+          } catch (UnixFsException e) {
+            assertThat(e.getMessage()).isNotBlank();
+          }
+        });
   }
 }
