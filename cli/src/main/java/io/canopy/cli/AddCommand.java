@@ -107,7 +107,7 @@ final class AddCommand extends CanopyCommand implements Callable<Integer> {
           results = importAll(repo.blocks()::put, options, inputs);
           if (pin) {
             for (Cid root : roots(results, inputs.isEmpty())) {
-              repo.pins().pinRecursive(root);
+              repo.pins().pinRecursiveJustWritten(root); // the importer wrote every block
             }
           }
         }

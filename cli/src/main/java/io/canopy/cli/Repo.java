@@ -60,6 +60,7 @@ final class Repo implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
+      blocks.sync(); // blocks stored without a pin (add --pin=false, block put) are durable too
       pins.close();
     } finally {
       lock.close();

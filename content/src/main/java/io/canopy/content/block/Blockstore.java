@@ -25,8 +25,14 @@ public interface Blockstore {
     return data;
   }
 
-  /** Stores the block; a no-op if it is already present. Never leaves a torn block behind. */
+  /**
+   * Stores the block; a no-op if it is already present. Never leaves a torn block behind, but the
+   * block is only sure to survive a power cut after {@link #sync}.
+   */
   void put(Block block) throws IOException;
+
+  /** Makes every block put so far durable. Call it before recording anything that relies on them. */
+  default void sync() throws IOException {}
 
   /** Removes the block; a no-op if it is absent. */
   void delete(Cid cid) throws IOException;

@@ -21,7 +21,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -31,9 +34,11 @@ import java.util.stream.Stream;
  * plus {@code .data}, and the shard folder is the next-to-last two characters of that name.
  *
  * <p>Crash safety: a block is written to a temp file in its shard folder, fsynced, then renamed
- * over its final name atomically, and the folder is fsynced. A reader therefore sees either no
- * block or the whole block, never a torn one. A crash can only leave temp files, which {@link
- * #open} deletes.
+ * over its final name atomically. A reader therefore sees either no block or the whole block,
+ * never a torn one, and a crash can only leave temp files, which {@link #open} deletes. The
+ * folders whose entries changed are fsynced by {@link #sync}, once for many puts (as flatfs does
+ * for a batch): that is what makes the renames survive a power cut, so callers sync before they
+ * record anything that depends on the blocks (a pin).
  *
  * <p>Safe for concurrent use within one process: concurrent puts of one block each write their own
  * temp file and the renames replace one complete copy with another. One store folder must be used
@@ -53,6 +58,8 @@ public final class FileBlockstore implements Blockstore {
   private static final int SHARD_LENGTH = 2;
 
   private final Path root;
+  /** Folders with renames or new shards not yet fsynced; {@link #sync} empties it. */
+  private final Set<Path> unsyncedFolders = ConcurrentHashMap.newKeySet();
 
   private FileBlockstore(Path root) {
     this.root = root;
@@ -144,7 +151,7 @@ public final class FileBlockstore implements Blockstore {
     Path shard = target.getParent();
     if (!Files.isDirectory(shard)) {
       Files.createDirectories(shard);
-      fsyncDirectory(root); // make the new shard folder itself survive a crash
+      unsyncedFolders.add(root); // the new shard folder itself must survive a crash
     }
     Path temp = Files.createTempFile(shard, target.getFileName() + ".", TEMP_SUFFIX);
     try {
@@ -153,7 +160,7 @@ public final class FileBlockstore implements Blockstore {
         while (buffer.hasRemaining()) {
           out.write(buffer);
         }
-        out.force(true);
+        out.force(false); // fdatasync: the bytes and the size, which is all a reader needs
       }
       // Same folder, so the rename is atomic; it replaces a concurrent writer's identical copy.
       try {
@@ -164,9 +171,23 @@ public final class FileBlockstore implements Blockstore {
           throw e;
         }
       }
-      fsyncDirectory(shard);
+      unsyncedFolders.add(shard);
     } finally {
       Files.deleteIfExists(temp); // only still there if the write or the rename failed
+    }
+  }
+
+  /** Fsyncs every folder changed by a put since the last sync: those blocks are now durable. */
+  @Override
+  public void sync() throws IOException {
+    for (Path folder : List.copyOf(unsyncedFolders)) {
+      unsyncedFolders.remove(folder);
+      try {
+        fsyncDirectory(folder);
+      } catch (IOException | RuntimeException e) {
+        unsyncedFolders.add(folder);
+        throw e;
+      }
     }
   }
 

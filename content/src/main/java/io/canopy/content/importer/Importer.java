@@ -4,6 +4,7 @@ import io.canopy.content.dagpb.PbLink;
 import io.canopy.content.unixfs.UnixFsData;
 import io.canopy.content.unixfs.UnixFsType;
 import io.canopy.content.unixfs.UnixTime;
+import java.io.FileInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,7 +101,7 @@ public final class Importer {
       throw new IOException("cannot add '" + path + "': not a regular file, folder or symlink");
     }
     DagLink file;
-    try (InputStream in = new NamedInput(Files.newInputStream(path), path)) {
+    try (InputStream in = new NamedInput(new FileInputStream(path.toFile()), path)) {
       file = files.build(in, mode(path), mtime(attrs));
     }
     fileResults.add(new ImportResult(file.cid(), name, file.tsize(), file.fileSize()));

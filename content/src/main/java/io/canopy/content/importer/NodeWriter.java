@@ -31,15 +31,27 @@ final class NodeWriter {
    * whose UnixFS type is File for the balanced layout and Raw for trickle, as go-unixfs writes.
    */
   DagLink leaf(byte[] chunk, UnixFsType leafType) throws IOException {
+    Leaf leaf = encodeLeaf(chunk, leafType);
+    sink.put(leaf.block());
+    return leaf.link();
+  }
+
+  /** A leaf's block, made and hashed but not yet stored, and the link to it. */
+  record Leaf(Block block, DagLink link) {}
+
+  /** The CPU half of {@link #leaf}; {@link #store} is the I/O half. */
+  Leaf encodeLeaf(byte[] chunk, UnixFsType leafType) {
     if (options.rawLeaves()) {
       Block block = Block.of(1, Multicodec.RAW, options.hash(), chunk);
-      sink.put(block);
-      return new DagLink(block.cid(), chunk.length, chunk.length);
+      return new Leaf(block, new DagLink(block.cid(), chunk.length, chunk.length));
     }
     byte[] bytes = leafNode(leafType, chunk);
     Block block = Block.of(options.cidVersion(), Multicodec.DAG_PB, options.hash(), bytes);
+    return new Leaf(block, new DagLink(block.cid(), bytes.length, chunk.length));
+  }
+
+  void store(Block block) throws IOException {
     sink.put(block);
-    return new DagLink(block.cid(), bytes.length, chunk.length);
   }
 
   /**

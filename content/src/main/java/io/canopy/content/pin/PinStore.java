@@ -100,6 +100,20 @@ public final class PinStore implements AutoCloseable {
         throw new PinException("cannot pin " + cid + " recursively: " + why, cause);
       }
     });
+    blocks.sync(); // the pin is recorded only once the blocks it protects are durable
+    upsert(cid, PinType.RECURSIVE);
+  }
+
+  /**
+   * Pins a DAG that the caller has just written in full to this store (an import), without
+   * walking it again to check that every block is there: after a 1 GiB add that walk would read
+   * the whole file back. Everything else goes through {@link #pinRecursive}.
+   */
+  public synchronized void pinRecursiveJustWritten(Cid cid) throws IOException {
+    if (!blocks.has(cid)) {
+      throw new PinException("cannot pin " + cid + " recursively: its root block is not in the local store");
+    }
+    blocks.sync();
     upsert(cid, PinType.RECURSIVE);
   }
 
@@ -119,6 +133,7 @@ public final class PinStore implements AutoCloseable {
     if (!blocks.has(cid)) {
       throw new PinException("cannot pin " + cid + " directly: block " + cid + " is not in the local store");
     }
+    blocks.sync();
     upsert(cid, PinType.DIRECT);
   }
 

@@ -71,6 +71,18 @@ class PinStoreTest {
   }
 
   @Test
+  void pinOfAJustWrittenDagSkipsTheWalkButStillNeedsItsRoot() throws IOException {
+    pins.pinRecursiveJustWritten(root.cid());
+    assertThat(pins.list(PinType.RECURSIVE)).containsExactly(new Pin(root.cid(), PinType.RECURSIVE));
+    assertThat(pins.list(PinType.INDIRECT)).extracting(Pin::cid).contains(a.cid(), b.cid());
+
+    Block absent = TestBlocks.raw("never stored");
+    assertThatThrownBy(() -> pins.pinRecursiveJustWritten(absent.cid()))
+        .isInstanceOf(PinException.class)
+        .hasMessageContaining(absent.cid().toString());
+  }
+
+  @Test
   void directPinCoversOneBlockOnly() throws IOException {
     pins.pinDirect(sub.cid());
 
