@@ -1,12 +1,13 @@
 package io.canopy.multiformats;
 
-import static io.canopy.multiformats.RandomInputs.bytes;
-import static io.canopy.multiformats.RandomInputs.edgeByteArrays;
-import static io.canopy.multiformats.RandomInputs.forAll;
-import static io.canopy.multiformats.RandomInputs.hex;
+import static io.canopy.testing.RandomInputs.bytes;
+import static io.canopy.testing.RandomInputs.edgeByteArrays;
+import static io.canopy.testing.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.canopy.testing.RandomInputs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,12 +1,13 @@
 package io.canopy.multiformats;
 
-import static io.canopy.multiformats.RandomInputs.edgeLongsUpTo;
-import static io.canopy.multiformats.RandomInputs.forAll;
-import static io.canopy.multiformats.RandomInputs.nonNegativeLong;
-import static io.canopy.multiformats.RandomInputs.nonNegativeUpTo;
+import static io.canopy.testing.RandomInputs.edgeLongsUpTo;
+import static io.canopy.testing.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.nonNegativeLong;
+import static io.canopy.testing.RandomInputs.nonNegativeUpTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.canopy.testing.RandomInputs;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;

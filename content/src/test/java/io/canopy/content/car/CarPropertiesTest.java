@@ -1,10 +1,10 @@
 package io.canopy.content.car;
 
-import static io.canopy.content.RandomInputs.bytes;
-import static io.canopy.content.RandomInputs.forAll;
-import static io.canopy.content.RandomInputs.hex;
-import static io.canopy.content.RandomInputs.intBetween;
-import static io.canopy.content.RandomInputs.listOf;
+import static io.canopy.testing.RandomInputs.bytes;
+import static io.canopy.testing.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.hex;
+import static io.canopy.testing.RandomInputs.intBetween;
+import static io.canopy.testing.RandomInputs.listOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.content.block.Block;
@@ -12,6 +12,7 @@ import io.canopy.content.block.Blockstore;
 import io.canopy.content.blockstore.FileBlockstore;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.Multicodec;
+import io.canopy.testing.RandomInputs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

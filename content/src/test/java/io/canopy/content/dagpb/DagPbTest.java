@@ -1,21 +1,21 @@
 package io.canopy.content.dagpb;
 
-import static io.canopy.content.RandomInputs.bytes;
-import static io.canopy.content.RandomInputs.bytesOfSize;
-import static io.canopy.content.RandomInputs.edgeByteArrays;
-import static io.canopy.content.RandomInputs.forAll;
-import static io.canopy.content.RandomInputs.listOf;
-import static io.canopy.content.RandomInputs.nonNegativeLong;
-import static io.canopy.content.RandomInputs.nonNegativeUpTo;
-import static io.canopy.content.RandomInputs.oneOf;
-import static io.canopy.content.RandomInputs.orNull;
+import static io.canopy.testing.RandomInputs.bytes;
+import static io.canopy.testing.RandomInputs.bytesOfSize;
+import static io.canopy.testing.RandomInputs.edgeByteArrays;
+import static io.canopy.testing.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.listOf;
+import static io.canopy.testing.RandomInputs.nonNegativeLong;
+import static io.canopy.testing.RandomInputs.nonNegativeUpTo;
+import static io.canopy.testing.RandomInputs.oneOf;
+import static io.canopy.testing.RandomInputs.orNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.canopy.content.RandomInputs;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.Multicodec;
 import io.canopy.multiformats.Multihash;
+import io.canopy.testing.RandomInputs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,11 +1,11 @@
 package io.canopy.content.unixfs;
 
-import static io.canopy.content.RandomInputs.bytes;
-import static io.canopy.content.RandomInputs.edgeByteArrays;
-import static io.canopy.content.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.bytes;
+import static io.canopy.testing.RandomInputs.edgeByteArrays;
+import static io.canopy.testing.RandomInputs.forAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.canopy.content.RandomInputs;
+import io.canopy.testing.RandomInputs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

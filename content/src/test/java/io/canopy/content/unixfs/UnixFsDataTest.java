@@ -1,18 +1,18 @@
 package io.canopy.content.unixfs;
 
-import static io.canopy.content.RandomInputs.anyInt;
-import static io.canopy.content.RandomInputs.anyLong;
-import static io.canopy.content.RandomInputs.bytes;
-import static io.canopy.content.RandomInputs.edgeByteArrays;
-import static io.canopy.content.RandomInputs.forAll;
-import static io.canopy.content.RandomInputs.intBetween;
-import static io.canopy.content.RandomInputs.listOf;
-import static io.canopy.content.RandomInputs.nonNegativeUpTo;
-import static io.canopy.content.RandomInputs.orNull;
+import static io.canopy.testing.RandomInputs.anyInt;
+import static io.canopy.testing.RandomInputs.anyLong;
+import static io.canopy.testing.RandomInputs.bytes;
+import static io.canopy.testing.RandomInputs.edgeByteArrays;
+import static io.canopy.testing.RandomInputs.forAll;
+import static io.canopy.testing.RandomInputs.intBetween;
+import static io.canopy.testing.RandomInputs.listOf;
+import static io.canopy.testing.RandomInputs.nonNegativeUpTo;
+import static io.canopy.testing.RandomInputs.orNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.canopy.content.RandomInputs;
+import io.canopy.testing.RandomInputs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;

@@ -1,4 +1,4 @@
-package io.canopy.content;
+package io.canopy.testing;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,9 +9,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Seeded random inputs for the property-style tests of the content module, and a runner that
- * checks a property over explicit edge cases plus a fixed number of generated cases. (The same
- * runner lives in protocol-spec's test sources, which this module cannot see.)
+ * Seeded random inputs for property-style tests, and a runner that checks a property over
+ * explicit edge cases plus a fixed number of generated cases. Shared with the other modules
+ * through protocol-spec's test jar.
  *
  * <p>Every generated case gets its own case seed, drawn from the property's fixed seed. A failure
  * names the property seed, the try number, the case seed and the input, and {@code
@@ -107,6 +107,31 @@ public final class RandomInputs {
   public static int intBetween(SplittableRandom random, int min, int max) {
     return (int) random.nextLong(min, (long) max + 1);
   }
+
+  /**
+   * 0, 1, every {@code 2^7k - 1} and {@code 2^7k} (the varint length steps) up to {@code max}, and
+   * {@code max - 1}, {@code max}.
+   */
+  public static List<Long> edgeLongsUpTo(long max) {
+    List<Long> edges = new ArrayList<>();
+    addIfNew(edges, 0L, max);
+    addIfNew(edges, 1L, max);
+    for (int bits = 7; bits < 63; bits += 7) {
+      addIfNew(edges, (1L << bits) - 1, max);
+      addIfNew(edges, 1L << bits, max);
+    }
+    addIfNew(edges, max - 1, max);
+    addIfNew(edges, max, max);
+    return edges;
+  }
+
+  private static void addIfNew(List<Long> edges, long value, long max) {
+    if (value >= 0 && value <= max && !edges.contains(value)) {
+      edges.add(value);
+    }
+  }
+
+  // ---- byte arrays --------------------------------------------------------------------------
 
   /**
    * Any long: a non-negative one of random bit length (see {@link #nonNegativeUpTo}), negated half
