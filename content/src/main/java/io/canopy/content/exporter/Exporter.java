@@ -1,5 +1,6 @@
 package io.canopy.content.exporter;
 
+import io.canopy.content.Futures;
 import io.canopy.content.block.Blockstore;
 import io.canopy.content.dagpb.PbLink;
 import io.canopy.content.unixfs.Murmur3;
@@ -8,9 +9,7 @@ import io.canopy.content.unixfs.UnixFsType;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.InvalidCidException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -184,7 +182,7 @@ public final class Exporter {
           ahead.add(FETCHERS.submit(() -> load(child)));
           submitted++;
         }
-        UnixFsNode child = await(ahead.poll());
+        UnixFsNode child = Futures.await(ahead.poll());
         long childStart = bounds.get(k)[0];
         long childSize = bounds.get(k)[1] - childStart;
         if (!child.isFile() || child.fileSize() != childSize) {
@@ -196,27 +194,6 @@ public final class Exporter {
       for (Future<UnixFsNode> f : ahead) {
         f.cancel(false);
       }
-    }
-  }
-
-  private static UnixFsNode await(Future<UnixFsNode> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("read interrupted");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof UncheckedIOException uio) {
-        throw uio.getCause();
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(cause);
     }
   }
 

@@ -1,15 +1,14 @@
 package io.canopy.content.importer;
 
+import io.canopy.content.Futures;
 import io.canopy.content.unixfs.UnixFsType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.LongConsumer;
@@ -72,33 +71,7 @@ final class LeafStream implements AutoCloseable {
     if (head == null) {
       throw new IllegalStateException("no more leaves");
     }
-    try {
-      return head.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("import interrupted");
-    } catch (ExecutionException e) {
-      throw rethrow(e.getCause());
-    }
-  }
-
-  private static IOException rethrow(Throwable cause) throws IOException {
-    if (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof UncheckedIOException uio) {
-      throw uio.getCause();
-    }
-    if (cause instanceof IOException io) {
-      throw io;
-    }
-    if (cause instanceof RuntimeException re) {
-      throw re;
-    }
-    if (cause instanceof Error err) {
-      throw err;
-    }
-    throw new IOException(cause);
+    return Futures.await(head);
   }
 
   private void fill() throws IOException {
