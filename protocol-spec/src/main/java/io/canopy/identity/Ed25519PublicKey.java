@@ -9,7 +9,7 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * An Ed25519 public key (RFC 8032). In the libp2p key protobuf its Data is the 32-byte encoded
  * point (peer-ids.md §Ed25519).
  */
-public final class Ed25519PublicKey {
+public final class Ed25519PublicKey implements PublicKey {
   public static final int LENGTH = Ed25519PublicKeyParameters.KEY_SIZE;
   public static final int SIGNATURE_LENGTH = 64;
 
@@ -46,16 +46,24 @@ public final class Ed25519PublicKey {
     return fromRaw(m.data());
   }
 
+  @Override
+  public KeyType type() {
+    return KeyType.ED25519;
+  }
+
   /** The libp2p {@code PublicKey} protobuf, deterministically encoded. */
+  @Override
   public byte[] toProtobuf() {
     return new KeyMessage(KeyType.ED25519, raw).encode();
   }
 
+  @Override
   public byte[] raw() {
     return raw.clone();
   }
 
   /** Whether {@code signature} is this key's Ed25519 signature of {@code message}. */
+  @Override
   public boolean verify(byte[] message, byte[] signature) {
     if (signature.length != SIGNATURE_LENGTH) {
       return false;
@@ -67,6 +75,7 @@ public final class Ed25519PublicKey {
   }
 
   /** The peer ID of this key: the identity multihash of its protobuf. */
+  @Override
   public PeerId peerId() {
     return PeerId.fromPublicKey(this);
   }

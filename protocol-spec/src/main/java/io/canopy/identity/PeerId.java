@@ -31,8 +31,11 @@ public final class PeerId {
     this.bytes = multihash.toBytes();
   }
 
-  /** The peer ID of an Ed25519 key (always inline: its protobuf is 36 bytes). */
-  public static PeerId fromPublicKey(Ed25519PublicKey key) {
+  /**
+   * The peer ID of a public key of any type: inline for Ed25519 (36-byte protobuf) and Secp256k1
+   * (37 bytes), sha2-256 for RSA.
+   */
+  public static PeerId fromPublicKey(PublicKey key) {
     return fromPublicKeyProtobuf(key.toProtobuf());
   }
 
@@ -130,8 +133,20 @@ public final class PeerId {
     return Optional.of(Ed25519PublicKey.fromProtobuf(protobuf));
   }
 
+  /**
+   * The public key inlined in this peer ID (identity multihash), of whatever type; empty for a
+   * hashed ID, which carries no key. {@link KeyFormatException} if the inlined key does not decode
+   * (see {@link PublicKeys#decode}).
+   */
+  public Optional<PublicKey> publicKey() {
+    if (multihash.code() != Multicodec.IDENTITY.code()) {
+      return Optional.empty();
+    }
+    return Optional.of(PublicKeys.decode(multihash.digest()));
+  }
+
   /** Whether {@code key} is the key this peer ID names. */
-  public boolean matches(Ed25519PublicKey key) {
+  public boolean matches(PublicKey key) {
     return equals(fromPublicKey(key));
   }
 
