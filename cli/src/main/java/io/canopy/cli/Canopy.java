@@ -36,6 +36,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PinCommand.class,
       RepoCommand.class,
       IdCommand.class,
+      DaemonCommand.class,
+      PingCommand.class,
       VersionCommand.class,
     })
 public final class Canopy implements Callable<Integer> {

@@ -32,6 +32,14 @@ class PingTest {
   }
 
   @Test
+  void responderClosesWhenThePingerHalfCloses() {
+    EmbeddedChannel responder = new EmbeddedChannel(new PingResponder());
+    responder.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    assertThat(responder.isOpen()).isFalse();
+    responder.finishAndReleaseAll();
+  }
+
+  @Test
   void initiatorMeasuresRoundTripsWithTheInjectedClock() {
     AtomicLong now = new AtomicLong(1_000);
     Promise<List<Duration>> result = ImmediateEventExecutor.INSTANCE.newPromise();
