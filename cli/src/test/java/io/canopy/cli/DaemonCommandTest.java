@@ -1,0 +1,68 @@
+package io.canopy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code canopy daemon} as a real process: it prints its ready line, answers {@code canopy ping},
+ * and stops cleanly on SIGTERM, releasing its port.
+ */
+class DaemonCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void daemonPrintsOneReadyLineAnswersPingAndStopsOnSigterm() throws Exception {
+    Path home = tmp.resolve("home");
+    CliRun cli = new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
+    cli.run("init").ok();
+    String peerId = HomeConfig.JSON.readTree(cli.run("id").ok().out()).get("ID").asText();
+
+    Process daemon = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"),
+            Canopy.class.getName(), "--home", home.toString(), "daemon", "--listen", "/ip4/127.0.0.1/tcp/0")
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
+      String readyLine = out.readLine();
+      assertThat(readyLine).as("the daemon's ready line").isNotNull().doesNotContain("\n");
+      JsonNode ready = HomeConfig.JSON.readTree(readyLine);
+      assertThat(ready.get("peerId").asText()).isEqualTo(peerId);
+      String addr = ready.get("addrs").get(0).asText();
+      assertThat(addr).startsWith("/ip4/127.0.0.1/tcp/").endsWith("/p2p/" + peerId);
+
+      CliRun.Result ping = cli.run("ping", "-n", "2", addr).ok();
+      assertThat(ping.out()).startsWith("PING " + peerId + ".");
+      assertThat(ping.out().lines().filter(l -> l.startsWith("Pong received: time="))).hasSize(2);
+
+      daemon.destroy(); // SIGTERM
+      assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      int port = Integer.parseInt(addr.split("/")[4]);
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        throw new AssertionError("port " + port + " still accepts connections after the daemon stopped");
+      } catch (ConnectException expected) {
+        // the listener is closed
+      }
+    } finally {
+      daemon.destroyForcibly();
+    }
+  }
+
+  @Test
+  void pingOfAnAddressNobodyListensOnFailsWithOneLine() {
+    CliRun cli = new CliRun(tmp.resolve("user"), tmp);
+    cli.run("ping", "-n", "1", "/ip4/127.0.0.1/tcp/1").failsNaming("/ip4/127.0.0.1/tcp/1");
+    cli.run("ping", "not-a-multiaddr").failsNaming("not-a-multiaddr");
+  }
+}
