@@ -143,6 +143,67 @@ class HostTest {
   }
 
   @Test
+  void connectionsWithoutStreamsAreClosedAfterTheIdleTimeout() throws Exception {
+    Host a = host(HostConfig.builder(Ed25519PrivateKey.generate(new SecureRandom())).listen(List.of(LOOPBACK))
+        .idleTimeout(Duration.ofMillis(300)));
+    Host b = host();
+    Connection c = a.connect(addrOf(b)).get(10, TimeUnit.SECONDS);
+    assertThat(c.channel().closeFuture().await(15, TimeUnit.SECONDS)).as("idle connection closed").isTrue();
+    assertThat(a.connections()).isEmpty();
+  }
+
+  @Test
+  void theTotalConnectionLimitRefusesNewPeers() throws Exception {
+    Host b = host(HostConfig.builder(Ed25519PrivateKey.generate(new SecureRandom())).listen(List.of(LOOPBACK)).maxConnections(1));
+    Host a1 = host();
+    Host a2 = host();
+    a1.connect(addrOf(b)).get(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> a2.connect(addrOf(b)).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+    assertThat(b.connections()).hasSize(1);
+    assertThat(a1.ping(addrOf(b), 1).get(10, TimeUnit.SECONDS)).hasSize(1);
+  }
+
+  @Test
+  void dialsBeyondThePendingLimitFailAtOnce() throws Exception {
+    Host a = host(HostConfig.builder(Ed25519PrivateKey.generate(new SecureRandom())).maxPendingDials(1)
+        .upgradeTimeout(Duration.ofSeconds(5)));
+    try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      Multiaddr silent = Multiaddr.parse("/ip4/127.0.0.1/tcp/" + mute.getLocalPort()); // accepts, never answers
+      CompletableFuture<Connection> first = a.connect(silent);
+      assertThatThrownBy(() -> a.connect(silent).get(1, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasMessageContaining("too many dials");
+      assertThatThrownBy(() -> first.get(15, TimeUnit.SECONDS)).hasMessageContaining("upgrade took longer");
+    }
+  }
+
+  @Test
+  void identifyPushUpdatesThePeerStore() throws Exception {
+    Host a = host();
+    Host b = host();
+    Connection fromB = b.connect(addrOf(a)).get(10, TimeUnit.SECONDS);
+    // Let a's own identify of b (run on every new connection) land first, so it cannot overwrite the push.
+    waitUntil(() -> a.peerStore().get(b.peerId()).map(i -> i.agentVersion() != null).orElse(false));
+    IdentifyMessage pushed = new IdentifyMessage(HostConfig.PROTOCOL_VERSION, "canopy/pushed", null,
+        List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/4242").toBytes()), null, List.of("/canopy/new/1.0.0"), null);
+    b.newStream(fromB, List.of(io.canopy.p2p.identify.Identify.PUSH_PROTOCOL_ID),
+        (s, p, c) -> s.pipeline().addLast(new io.canopy.p2p.identify.IdentifySender(() -> pushed))).get(10, TimeUnit.SECONDS);
+    waitUntil(() -> a.peerStore().get(b.peerId()).map(i -> "canopy/pushed".equals(i.agentVersion())).orElse(false));
+    assertThat(a.peerStore().get(b.peerId())).hasValueSatisfying(info -> {
+      assertThat(info.agentVersion()).isEqualTo("canopy/pushed");
+      assertThat(info.protocols()).containsExactly("/canopy/new/1.0.0");
+      assertThat(info.addrs()).contains(Multiaddr.parse("/ip4/127.0.0.1/tcp/4242"));
+    });
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
   void perPeerConnectionLimitRefusesExtraConnections() throws Exception {
     Host a = host();
     Host b = host(HostConfig.builder(Ed25519PrivateKey.generate(new SecureRandom())).listen(List.of(LOOPBACK)).maxConnectionsPerPeer(1));
