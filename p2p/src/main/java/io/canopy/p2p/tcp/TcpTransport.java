@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
@@ -61,11 +60,6 @@ public final class TcpTransport {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
         .handler(connectionInitializer)
         .connect(addr.toInetSocketAddress());
-  }
-
-  /** The multiaddr of a bound or connected socket address. */
-  public static Multiaddr multiaddr(InetSocketAddress address) {
-    return Multiaddr.of(address);
   }
 
   private static void requireTcp(Multiaddr addr) {
