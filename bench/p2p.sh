@@ -39,7 +39,7 @@ if [[ ! -d interop/node_modules/libp2p ]]; then
   (cd interop && npm ci --no-audit --no-fund) >"$work/npm.log" 2>&1 || fail "npm ci failed" "$work/npm.log"
 fi
 
-java -Dio.netty.leakDetection.level=DISABLED -cp "$cp" io.canopy.p2p.bench.P2pThroughputMain "$mib" \
+"${JAVA_HOME:+$JAVA_HOME/bin/}java" -Dio.netty.leakDetection.level=DISABLED -cp "$cp" io.canopy.p2p.bench.P2pThroughputMain "$mib" \
   >"$work/java.out" 2>"$work/java.log" || fail "the Java benchmark failed" "$work/java.log"
 (cd interop && node js/bench-throughput.mjs "$mib") >"$work/js.out" 2>"$work/js.log" \
   || fail "the js-libp2p benchmark failed" "$work/js.log"
@@ -57,7 +57,7 @@ js=$(field "$work/js.out" jsMBps)
 js_ms=$(field "$work/js.out" jsConnectMs)
 
 printf '%s, %s MiB per transfer, %s cores, %s, node %s\n' \
-  "$(date -u '+%F %T UTC')" "$mib" "$(nproc)" "$(java -version 2>&1 | head -1)" "$(node --version)"
+  "$(date -u '+%F %T UTC')" "$mib" "$(nproc)" "$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1)" "$(node --version)"
 awk -v raw="$raw" -v canopy="$canopy" -v js="$js" -v cms="$canopy_ms" -v jms="$js_ms" 'BEGIN {
   printf "%-36s %10s\n", "throughput, one stream", "MB/s"
   printf "%-36s %10.1f\n", "raw TCP (Netty, ceiling)", raw
