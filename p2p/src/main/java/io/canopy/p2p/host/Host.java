@@ -62,6 +62,7 @@ public final class Host implements AutoCloseable {
   private final Map<PeerId, List<Connection>> connections = new ConcurrentHashMap<>();
   private final PeerStore peerStore = new PeerStore();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+  private final List<ConnectionListener> connectionListeners = new CopyOnWriteArrayList<>();
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final AtomicInteger upgrading = new AtomicInteger();
   private final AtomicInteger pendingDials = new AtomicInteger();
@@ -127,6 +128,11 @@ public final class Host implements AutoCloseable {
     handlers.put(protocolId, handler);
   }
 
+  /** Tells {@code listener} about every connection admitted, identified or closed from now on. */
+  public void addConnectionListener(ConnectionListener listener) {
+    connectionListeners.add(listener);
+  }
+
   public List<Connection> connections() {
     List<Connection> all = new ArrayList<>();
     connections.values().forEach(all::addAll);
@@ -179,6 +185,32 @@ public final class Host implements AutoCloseable {
       peerStore.addAddrs(c.remotePeer(), List.of(addr));
       return c;
     });
+  }
+
+  /**
+   * A connection to {@code peer}: an open one, else a dial of the addresses the peer store knows
+   * for it, one after another until one succeeds.
+   */
+  public CompletableFuture<Connection> connect(PeerId peer) {
+    for (Connection c : connections(peer)) {
+      if (c.isOpen()) {
+        return CompletableFuture.completedFuture(c);
+      }
+    }
+    List<Multiaddr> addrs = peerStore.get(peer).map(info -> List.copyOf(info.addrs())).orElse(List.of());
+    if (addrs.isEmpty()) {
+      return CompletableFuture.failedFuture(new java.io.IOException("no known address for " + peer));
+    }
+    CompletableFuture<Connection> attempt = connect(addrs.get(0).withPeerId(peer));
+    for (Multiaddr next : addrs.subList(1, addrs.size())) {
+      attempt = attempt.exceptionallyCompose(e -> connect(next.withPeerId(peer)));
+    }
+    return attempt;
+  }
+
+  /** Opens a stream to {@code peer} (connecting first if needed); see {@link #newStream(Connection, List, StreamHandler)}. */
+  public CompletableFuture<Channel> newStream(PeerId peer, List<String> protocols, StreamHandler handler) {
+    return connect(peer).thenCompose(c -> newStream(c, protocols, handler));
   }
 
   /**
@@ -365,8 +397,10 @@ public final class Host implements AutoCloseable {
     c.channel().closeFuture().addListener(f -> {
       list.remove(c);
       connections.computeIfPresent(c.remotePeer(), (p, l) -> l.isEmpty() ? null : l);
+      notifyListeners(c, l -> l.disconnected(c));
     });
     LOG.log(Level.DEBUG, "connected: {0}", c);
+    notifyListeners(c, l -> l.connected(c));
     return true;
   }
 
@@ -423,6 +457,17 @@ public final class Host implements AutoCloseable {
       return;
     }
     peerStore.identified(connection.remotePeer(), addrs, m.protocols(), m.agentVersion(), m.protocolVersion());
+    peerStore.get(connection.remotePeer()).ifPresent(info -> notifyListeners(connection, l -> l.identified(connection, info)));
+  }
+
+  private void notifyListeners(Connection c, java.util.function.Consumer<ConnectionListener> event) {
+    for (ConnectionListener l : connectionListeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) { // one faulty listener must not stop the others or the connection
+        LOG.log(Level.WARNING, "connection listener failed for " + c, e);
+      }
+    }
   }
 
   // --- helpers ------------------------------------------------------------------------------
