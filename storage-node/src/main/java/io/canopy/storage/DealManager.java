@@ -127,8 +127,9 @@ public final class DealManager {
 
   private void maintain(DealStore.OwnedDeal owned) throws IOException {
     Deal deal = owned.deal();
-    if (owned.state() == DealState.ENDED || owned.state() == DealState.FAILED && store.replicas(deal.id()).isEmpty()) {
-      return;
+    if (owned.state() == DealState.PLACING || owned.state() == DealState.ENDED
+        || owned.state() == DealState.FAILED && store.replicas(deal.id()).isEmpty()) {
+      return; // being placed by create(), over, or never placed
     }
     long now = clock.millis();
     if (deal.isExpired(now)) {
@@ -210,7 +211,7 @@ public final class DealManager {
 
   // --- placement ----------------------------------------------------------------------------
 
-  private record Candidate(PeerId peer, long free, String ip) {}
+  record Candidate(PeerId peer, long free, String ip) {}
 
   /** Replicas placed, and why other candidates did not take the deal. */
   private record Placement(List<Replica> replicas, Map<PeerId, String> refusals) {

@@ -143,6 +143,7 @@ public final class StorageProvider {
         Throwable cause = fetchError instanceof CompletionException && fetchError.getCause() != null ? fetchError.getCause() : fetchError;
         String why = cause instanceof TimeoutException ? "not complete within " + config.fetchTimeout(deal.size()).toSeconds() + " s" : String.valueOf(cause.getMessage());
         LOG.log(System.Logger.Level.INFO, "deal {0}: fetching {1} failed: {2}", deal.id(), deal.root(), why);
+        collectGarbageLater(); // the partial DAG may be what filled the disk
         return new Rejected(Code.FETCH_FAILED, "cannot fetch " + deal.root() + ": " + why);
       }
       long actual = verifiedSize(deal.root());
@@ -241,6 +242,16 @@ public final class StorageProvider {
     } finally {
       gcGate.release(Integer.MAX_VALUE);
     }
+  }
+
+  private void collectGarbageLater() {
+    worker.execute(() -> {
+      try {
+        collectGarbage();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "garbage collection after a failed deal failed", e);
+      }
+    });
   }
 
   private static Rejected internal(Exception e) {

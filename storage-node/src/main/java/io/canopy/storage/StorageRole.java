@@ -1,0 +1,178 @@
+package io.canopy.storage;
+
+import io.canopy.content.bitswap.Bitswap;
+import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.identity.PeerId;
+import io.canopy.multiaddr.Multiaddr;
+import io.canopy.multiformats.Cid;
+import io.canopy.multiformats.Multicodec;
+import io.canopy.multiformats.Multihash;
+import io.canopy.p2p.host.Connection;
+import io.canopy.p2p.host.Host;
+import io.canopy.p2p.kad.KadDht;
+import io.canopy.p2p.stream.UnaryRpc;
+import io.canopy.protocol.storage.StorageCodec;
+import io.canopy.protocol.storage.StorageMessage;
+import io.canopy.protocol.storage.StorageMessageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires deals into a node: the owner side (DealManager, with its repair loop) always, and the
+ * storage node side (StorageProvider behind {@code /canopy/storage/1.0.0}, with its expiry
+ * sweep and the DHT announcement of the storage service) when the node serves storage. The DAGs
+ * move over Bitswap; providers and storage nodes are found through the DHT when there is one.
+ */
+public final class StorageRole implements AutoCloseable {
+  /** Storage nodes provide this key in the DHT so that owners can find them. */
+  public static final Multihash SERVICE_KEY =
+      Multihash.compute(Multicodec.SHA2_256, StorageMessage.PROTOCOL_ID.getBytes(StandardCharsets.UTF_8));
+  private static final System.Logger LOG = System.getLogger(StorageRole.class.getName());
+  private static final int MAX_CANDIDATES = 64;
+
+  private final Host host;
+  private final Bitswap bitswap;
+  private final Optional<KadDht> dht;
+  private final StorageConfig config;
+  private final boolean serve;
+  private final ExecutorService worker;
+  private final ScheduledExecutorService scheduler;
+  private final StorageProvider provider;
+  private final DealManager deals;
+
+  public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
+                     StorageConfig config, boolean serve, Clock clock) {
+    this.host = host;
+    this.bitswap = bitswap;
+    this.dht = Optional.ofNullable(dht);
+    this.config = config;
+    this.serve = serve;
+    this.worker = Executors.newFixedThreadPool(4, daemonThreads("canopy-storage"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("canopy-deals"));
+    DagFetcher fetcher = this::fetch;
+    this.provider = serve ? new StorageProvider(key, store, dealStore, fetcher, announcer(), config, clock, worker) : null;
+    this.deals = new DealManager(host, key, this::candidates, store, fetcher, dealStore, config, clock);
+  }
+
+  public StorageRole start() {
+    if (serve) {
+      Duration longest = config.fetchTimeout(config.capacityBytes()).plus(config.requestTimeout());
+      host.registerProtocol(StorageMessage.PROTOCOL_ID, UnaryRpc.serve(StorageMessage.MAX_SIZE, longest, this::serveRequest));
+      dht.ifPresent(d -> d.provide(SERVICE_KEY).exceptionally(e -> {
+        LOG.log(System.Logger.Level.INFO, "announcing the storage service failed (will retry with the DHT's reprovide): {0}", e.getMessage());
+        return null;
+      }));
+      long sweep = config.expirySweepInterval().toMillis();
+      scheduler.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+    long repair = config.repairInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(deals::repairOnce, repair, repair, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** The owner side: create deals, list them, see their replicas. */
+  public DealManager deals() {
+    return deals;
+  }
+
+  /** The node side, if this node serves storage. */
+  public Optional<StorageProvider> provider() {
+    return Optional.ofNullable(provider);
+  }
+
+  private CompletableFuture<byte[]> serveRequest(Connection connection, byte[] request) {
+    StorageMessage message;
+    try {
+      message = StorageCodec.decode(request);
+    } catch (StorageMessageException e) {
+      return CompletableFuture.completedFuture(StorageCodec.encode(
+          new StorageMessage.Rejected(StorageMessage.Code.BAD_DEAL, "cannot decode the request: " + e.getMessage())));
+    }
+    return provider.handle(connection.remotePeer(), message).thenApply(StorageCodec::encode);
+  }
+
+  private void sweep() {
+    try {
+      provider.sweepExpired();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "expiry sweep failed", e);
+    }
+  }
+
+  /** Dials the sources (failures are fine: other peers may have the blocks), then fetches the DAG over Bitswap. */
+  private CompletableFuture<Void> fetch(Cid root, List<Multiaddr> sources, Duration timeout) {
+    CompletableFuture<?>[] dials = sources.stream()
+        .filter(a -> a.peerId().map(p -> !p.equals(host.peerId())).orElse(true))
+        .map(a -> host.connect(a).exceptionally(e -> null))
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(dials)
+        .thenCompose(v -> bitswap.fetchDag(root))
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .thenApply(r -> null);
+  }
+
+  private CompletableFuture<Set<PeerId>> candidates() {
+    Set<PeerId> found = new HashSet<>();
+    for (Connection c : host.connections()) {
+      host.peerStore().get(c.remotePeer())
+          .filter(info -> info.protocols().contains(StorageMessage.PROTOCOL_ID))
+          .ifPresent(info -> found.add(c.remotePeer()));
+    }
+    if (dht.isEmpty()) {
+      return CompletableFuture.completedFuture(found);
+    }
+    return dht.get().findProviders(SERVICE_KEY, MAX_CANDIDATES)
+        .handle((providers, e) -> {
+          if (providers != null) {
+            found.addAll(providers);
+          }
+          return found;
+        });
+  }
+
+  private ContentAnnouncer announcer() {
+    if (dht.isEmpty()) {
+      return ContentAnnouncer.NONE;
+    }
+    KadDht d = dht.get();
+    return new ContentAnnouncer() {
+      @Override
+      public void provide(Cid root) {
+        d.provide(root.multihash()).exceptionally(e -> {
+          LOG.log(System.Logger.Level.INFO, "providing {0} failed (re-provided later): {1}", root, e.getMessage());
+          return null;
+        });
+      }
+
+      @Override
+      public void stopProviding(Cid root) {
+        d.stopProviding(root.multihash());
+      }
+    };
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    worker.shutdownNow();
+  }
+}
