@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code canopy add}: {@code ipfs add} with Kubo's flags and output ("added CID NAME" for every
  * file and folder, the root last). The DAG goes into the home's block store and its root is pinned
- * recursively; with {@code --only-hash} nothing is stored and no home is needed.
+ * recursively; with {@code --only-hash} nothing is stored and no home is needed. The DAG is built
+ * here, where the files are, and its blocks streamed to the home's daemon if one runs.
  */
 @Command(
     name = "add",
@@ -103,12 +104,11 @@ final class AddCommand extends CanopyCommand implements Callable<Integer> {
         results = importAll(BlockSink.DISCARD, options, inputs);
       } else {
         initializeOnFirstUse();
-        try (Repo repo = Repo.open(home())) {
-          results = importAll(repo.blocks()::put, options, inputs);
-          if (pin) {
-            for (Cid root : roots(results, inputs.isEmpty())) {
-              repo.pins().pinRecursiveJustWritten(root); // the importer wrote every block
-            }
+        try (NodeApi node = node(); NodeApi.BlockImport blocks = node.importBlocks(NodeApi.ImportKind.ADD)) {
+          results = importAll(blocks::put, options, inputs);
+          NodeApi.PinResult pinned = blocks.finish(pin ? roots(results, inputs.isEmpty()) : List.of());
+          if (pinned.failed()) {
+            throw new CommandException(pinned.failure());
           }
         }
       }

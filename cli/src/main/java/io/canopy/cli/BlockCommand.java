@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code canopy block get|put|stat}: single raw blocks, as {@code ipfs block}. {@code put} makes
+ * {@code canopy block get|put|stat|rm}: single raw blocks, as {@code ipfs block}. {@code put} makes
  * CIDv1s (Kubo's default since 0.19), with the raw codec unless told dag-pb.
  */
 @Command(name = "block", description = "Read and write single blocks, as `ipfs block` does.")
@@ -26,8 +26,8 @@ final class BlockCommand extends CanopyCommand {
   int get(@Parameters(paramLabel = "CID") String cidText) {
     return run(() -> {
       Cid cid = Cid.parse(cidText);
-      try (Repo repo = Repo.open(home())) {
-        out().write(repo.blocks().getVerified(cid));
+      try (NodeApi node = node()) {
+        out().write(node.blockGet(cid));
       }
     });
   }
@@ -36,10 +36,23 @@ final class BlockCommand extends CanopyCommand {
   int stat(@Parameters(paramLabel = "CID") String cidText) {
     return run(() -> {
       Cid cid = Cid.parse(cidText);
-      try (Repo repo = Repo.open(home())) {
-        long size = repo.blocks().size(cid);
+      try (NodeApi node = node()) {
+        long size = node.blockSize(cid);
         println("Key: " + cid);
         println("Size: " + size);
+      }
+    });
+  }
+
+  @Command(name = "rm", description = "Delete blocks (not pinned ones); print \"removed CID\" for each.")
+  int rm(@Parameters(paramLabel = "CID", arity = "1..*") List<String> cidTexts) {
+    return run(() -> {
+      List<Cid> cids = cidTexts.stream().map(Cid::parse).toList();
+      try (NodeApi node = node()) {
+        for (Cid cid : cids) {
+          node.blockRm(cid);
+          println("removed " + cid);
+        }
       }
     });
   }
@@ -69,11 +82,14 @@ final class BlockCommand extends CanopyCommand {
           }
         }
       }
-      try (Repo repo = Repo.open(home())) {
+      try (NodeApi node = node(); NodeApi.BlockImport in = node.importBlocks(NodeApi.ImportKind.BLOCK_PUT)) {
         for (Block b : blocks) {
-          repo.blocks().put(b);
-          if (pin) {
-            repo.pins().pinRecursive(b.cid());
+          in.put(b);
+        }
+        NodeApi.PinResult pinned = in.finish(pin ? blocks.stream().map(Block::cid).toList() : List.of());
+        for (Block b : blocks) {
+          if (pinned.failed() && b.cid().equals(pinned.failedRoot())) {
+            throw new CommandException(pinned.failure());
           }
           println(b.cid().toString());
         }

@@ -13,7 +13,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code canopy} command. Subcommands follow Kubo's verbs ({@code add}, {@code cat}, {@code
- * get}, {@code dag}, {@code block}, {@code pin}, {@code repo gc}, {@code id}, {@code version}) and
+ * get}, {@code dag}, {@code block}, {@code pin}, {@code repo gc}, {@code id}, {@code swarm}, {@code
+ * version}) and
  * print what Kubo prints, so that scripts written for {@code ipfs} carry over. Each subcommand is
  * thin: it turns flags into the content module's options and calls it.
  *
@@ -37,6 +38,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       RepoCommand.class,
       IdCommand.class,
       DaemonCommand.class,
+      SwarmCommand.class,
       PingCommand.class,
       VersionCommand.class,
     })

@@ -39,6 +39,28 @@ abstract class CanopyCommand {
     return canopy().home();
   }
 
+  /**
+   * The node of the home: its running daemon if there is one (the home's {@code api} file names an
+   * API that answers), else its stores opened in this process, which fails if another process
+   * holds them. Close it when done.
+   */
+  final NodeApi node() throws java.io.IOException {
+    Home home = home();
+    home.requireInitialized();
+    java.util.Optional<HttpNodeApi> daemon = HttpNodeApi.ifRunning(home);
+    if (daemon.isPresent()) {
+      return daemon.get();
+    }
+    return RepoNodeApi.open(home);
+  }
+
+  /** The home's running daemon; fails, saying how to start one, if none runs. */
+  final NodeApi daemon() throws java.io.IOException {
+    Home home = home();
+    home.requireInitialized();
+    return HttpNodeApi.ifRunning(home).orElseThrow(() -> RepoNodeApi.noDaemon(home));
+  }
+
   /** Runs {@code body} and turns any failure into the one-line report and a non-zero exit code. */
   final int run(Body body) {
     try {

@@ -1,6 +1,5 @@
 package io.canopy.cli;
 
-import io.canopy.content.exporter.Exporter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,36 +31,8 @@ final class CatCommand extends CanopyCommand implements Callable<Integer> {
       if (length != null && length < 0) {
         throw new CommandException("--length must not be negative, got " + length);
       }
-      try (Repo repo = Repo.open(home())) {
-        Exporter exporter = new Exporter(repo.blocks());
-        List<Exporter.Resolved> files = new ArrayList<>();
-        long total = 0;
-        for (String path : paths) {
-          Exporter.Resolved r = exporter.resolve(path);
-          total += exporter.fileSize(r.cid()); // fails here, before any output, for a folder
-          files.add(r);
-        }
-        if (offset > total) {
-          throw new CommandException("--offset " + offset + " is past the end of the content (" + total + " bytes)");
-        }
-        long skip = offset;
-        long remaining = length != null ? length : -1; // < 0: to the end
-        for (Exporter.Resolved r : files) {
-          if (remaining == 0) {
-            break;
-          }
-          long size = exporter.fileSize(r.cid());
-          if (skip >= size) {
-            skip -= size;
-            continue;
-          }
-          long n = remaining < 0 ? -1 : Math.min(remaining, size - skip);
-          exporter.cat(r.cid(), skip, n, out());
-          if (remaining > 0) {
-            remaining -= n;
-          }
-          skip = 0;
-        }
+      try (NodeApi node = node()) {
+        node.cat(paths, offset, length != null ? length : -1, out());
       }
     });
   }

@@ -1,23 +1,28 @@
 package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.cli.rpc.RpcConfig;
 import io.canopy.multiaddr.InvalidMultiaddrException;
 import io.canopy.multiaddr.Multiaddr;
-import io.canopy.p2p.host.Host;
-import io.canopy.p2p.host.HostConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code canopy daemon}: runs a node with the home's identity until SIGTERM or SIGINT. Once it
- * listens it prints one JSON line, {@code {"peerId": …, "addrs": […/p2p/…]}}, so that scripts and
- * tests can find it; it then dials the bootstrap peers and serves identify and ping.
+ * {@code canopy daemon}: runs a node ({@link DaemonNode}) with the home's identity and stores until
+ * SIGTERM or SIGINT. Once it listens it prints one JSON line, {@code {"peerId": …, "addrs":
+ * […/p2p/…], "api": "http://127.0.0.1:PORT"}}, so that scripts and tests can find it. While it
+ * runs, commands on the same home go through its API (the home's {@code api} file says where).
  */
 @Command(name = "daemon", description = "Run a Canopy node until stopped (SIGTERM / Ctrl-C).")
 final class DaemonCommand extends CanopyCommand implements java.util.concurrent.Callable<Integer> {
@@ -29,45 +34,89 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   @Option(names = "--bootstrap", paramLabel = "MULTIADDR", description = "Peer to connect to at start (repeatable; /p2p/ID checked).")
   List<String> bootstrap = new ArrayList<>();
 
+  @Option(names = "--api", paramLabel = "HOST:PORT",
+      description = "Where the local API listens: a loopback address (default 127.0.0.1:0, a free port).")
+  String api;
+
+  @Option(names = "--fetch-timeout", paramLabel = "DURATION", defaultValue = "60s",
+      description = "How long a read waits for peers to send a block this node lacks (e.g. 30s, 2m; default ${DEFAULT-VALUE}).")
+  String fetchTimeout;
+
   @Override
   public Integer call() {
     return run(() -> {
       Home home = home();
-      Ed25519PrivateKey key;
-      try {
-        key = home.readConfig().privateKey();
-      } catch (IllegalArgumentException e) {
-        throw new CommandException(home.configFile() + ": " + e.getMessage(), e);
-      }
-      List<Multiaddr> listenAddrs = parse(listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen, "--listen");
-      List<Multiaddr> bootstrapAddrs = parse(bootstrap, "--bootstrap");
-      Host host = new Host(HostConfig.builder(key).listen(listenAddrs).agentVersion(VersionCommand.agentVersion()).build());
+      home.requireInitialized();
+      DaemonNode.Options options = new DaemonNode.Options(
+          parse(listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen, "--listen"),
+          parse(bootstrap, "--bootstrap"),
+          api == null ? DaemonNode.DEFAULT_API_ADDRESS : apiAddress(api),
+          RpcConfig.defaults(),
+          duration(fetchTimeout, "--fetch-timeout"));
+      java.io.PrintStream err = env().stderr();
+      DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
       Thread shutdown = new Thread(() -> {
-        host.close();
+        node.close();
         stopped.countDown();
       }, "canopy-shutdown");
       Runtime.getRuntime().addShutdownHook(shutdown);
-      try {
-        host.start();
-      } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
-        host.close();
-        throw new CommandException("cannot listen on " + listenAddrs + ": " + e.getMessage(), e);
-      }
+
       Map<String, Object> ready = new LinkedHashMap<>();
-      ready.put("peerId", host.peerId().toString());
-      ready.put("addrs", host.listenAddrs().stream().map(a -> a.withPeerId(host.peerId()).toString()).toList());
+      ready.put("peerId", node.host().peerId().toString());
+      ready.put("addrs", DaemonRoutes.listenAddrs(node.host()));
+      ready.put("api", node.endpoint().url().toString());
       println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(ready));
       out().flush();
-      for (Multiaddr peer : bootstrapAddrs) {
-        host.connect(peer).whenComplete((c, e) -> {
-          if (e != null) {
-            env().stderr().println("bootstrap " + peer + " failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
-          }
-        });
-      }
-      stopped.await(); // released by the shutdown hook once the host is closed
+      stopped.await(); // released by the shutdown hook once the node is closed
     });
+  }
+
+  /** {@code 500ms}, {@code 30s}, {@code 2m}: a positive duration. */
+  static Duration duration(String text, String option) {
+    Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new CommandException(option + " '" + text + "': expected a positive duration such as 500ms, 30s, 2m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+
+  static String humanDuration(Duration d) {
+    return d.toMillis() % 1000 != 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
+  }
+
+  /** {@code HOST:PORT} (IPv6 as {@code [::1]:PORT}); only loopback: the API is plain HTTP. */
+  static InetSocketAddress apiAddress(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new CommandException("--api '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:5001");
+    }
+    String host = text.substring(0, colon).replaceAll("^\\[(.*)]$", "$1");
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new CommandException("--api '" + text + "': the port must be a number from 0 to 65535");
+    }
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new CommandException("--api '" + text + "': unknown host '" + host + "'");
+    }
+    if (!address.isLoopbackAddress()) {
+      throw new CommandException("--api '" + text + "': the API must listen on a loopback address (127.0.0.1 or [::1]); it speaks plain HTTP");
+    }
+    return new InetSocketAddress(address, port);
   }
 
   static List<Multiaddr> parse(List<String> texts, String option) {

@@ -1,9 +1,7 @@
 package io.canopy.cli;
 
-import io.canopy.content.car.CarExporter;
 import io.canopy.content.car.CarImportResult;
 import io.canopy.content.car.CarImporter;
-import io.canopy.content.pin.PinException;
 import io.canopy.multiformats.Cid;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -29,12 +27,8 @@ final class DagCommand extends CanopyCommand {
   int export(@Parameters(paramLabel = "CID") String rootText) {
     return run(() -> {
       Cid root = Cid.parse(rootText);
-      try (Repo repo = Repo.open(home())) {
-        if (!repo.blocks().has(root)) {
-          // Fail before the CAR header is written, so that stdout gets no half CAR.
-          throw new io.canopy.content.block.BlockNotFoundException(root);
-        }
-        new CarExporter(repo.blocks()).export(root, out());
+      try (NodeApi node = node()) {
+        node.dagExport(root, out());
       }
     });
   }
@@ -47,8 +41,8 @@ final class DagCommand extends CanopyCommand {
           boolean pinRoots,
       @Option(names = "--stats", description = "Print how many blocks were imported.") boolean stats) {
     return run(() -> {
-      try (Repo repo = Repo.open(home())) {
-        CarImporter importer = new CarImporter(repo.blocks());
+      try (NodeApi node = node(); NodeApi.BlockImport in = node.importBlocks(NodeApi.ImportKind.DAG_IMPORT)) {
+        CarImporter importer = new CarImporter(in.asBlockstore());
         Set<Cid> roots = new LinkedHashSet<>();
         long blocks = 0;
         if (files == null || files.isEmpty()) {
@@ -57,22 +51,19 @@ final class DagCommand extends CanopyCommand {
           blocks += r.blockCount();
         } else {
           for (Path f : files) {
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(env().resolve(f)))) {
-              CarImportResult r = importOne(importer, in, f.toString());
+            try (InputStream in2 = new BufferedInputStream(Files.newInputStream(env().resolve(f)))) {
+              CarImportResult r = importOne(importer, in2, f.toString());
               roots.addAll(r.roots());
               blocks += r.blockCount();
             }
           }
         }
-        if (pinRoots) {
-          for (Cid root : roots) {
-            try {
-              repo.pins().pinRecursive(root);
-            } catch (PinException e) {
-              throw new CommandException("pinning root " + root + " FAILED: " + e.getMessage(), e);
-            }
-            println("Pinned root\t" + root + "\tsuccess");
-          }
+        NodeApi.PinResult pinned = in.finish(pinRoots ? List.copyOf(roots) : List.of());
+        for (Cid root : pinned.pinned()) {
+          println("Pinned root\t" + root + "\tsuccess");
+        }
+        if (pinned.failed()) {
+          throw new CommandException("pinning root " + pinned.failedRoot() + " FAILED: " + pinned.failure());
         }
         if (stats) {
           println("Imported " + blocks + " blocks");

@@ -25,8 +25,8 @@ final class ErrorReport {
     Throwable e = unwrap(failure);
     String message = e.getMessage();
     String text;
-    if (e instanceof CommandException) {
-      text = message;
+    if (e instanceof CommandException || e instanceof io.canopy.cli.rpc.RpcException) {
+      text = message; // an RpcException carries the daemon's own one-line report
     } else if (e instanceof NoSuchFileException f) {
       text = "no such file or directory: " + f.getFile();
     } else if (e instanceof AccessDeniedException f) {

@@ -22,8 +22,8 @@ final class GetCommand extends CanopyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return run(() -> {
-      try (Repo repo = Repo.open(home())) {
-        Exporter exporter = new Exporter(repo.blocks());
+      try (NodeApi node = node()) {
+        Exporter exporter = node.exporter();
         Exporter.Resolved resolved = exporter.resolve(path);
         Path target = env().resolve(output != null ? output : Path.of(defaultName(path)));
         println("Saving file(s) to " + target);

@@ -18,7 +18,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * config.json   identity and settings ({@link HomeConfig}); its presence means "initialized"
  * blocks/       the block store (one file per block)
  * canopy.db     pins and other metadata (SQLite)
- * repo.lock     held by the process that has the home open
+ * repo.lock     held by the process that has the home open (a running daemon holds it throughout)
+ * api           while a daemon runs: its API's URL and token (see ApiEndpoint); commands then go
+ *               through it instead of opening the stores
  * </pre>
  *
  * <p>Only one process at a time may open the stores: the block store deletes temp files it takes
@@ -32,6 +34,7 @@ final class Home {
   static final String BLOCKS_DIR = "blocks";
   static final String DATABASE_FILE = "canopy.db";
   static final String LOCK_FILE = "repo.lock";
+  static final String API_FILE = "api";
 
   private final Path dir;
 
@@ -57,6 +60,10 @@ final class Home {
 
   Path lockFile() {
     return dir.resolve(LOCK_FILE);
+  }
+
+  Path apiFile() {
+    return dir.resolve(API_FILE);
   }
 
   boolean isInitialized() {

@@ -1,15 +1,13 @@
 package io.canopy.cli;
 
-import io.canopy.identity.Ed25519PrivateKey;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /**
- * {@code canopy id}: the node's identity as {@code ipfs id} prints it offline — its peer ID and
- * its public key (base64 of the libp2p key protobuf) — plus the agent version it announces.
+ * {@code canopy id}: the node's identity as {@code ipfs id} prints it — its peer ID and its public
+ * key (base64 of the libp2p key protobuf), the agent version it announces, and, while a daemon
+ * runs, the addresses it listens on.
  */
 @Command(name = "id", description = "Show the node's peer ID and public key.")
 final class IdCommand extends CanopyCommand implements Callable<Integer> {
@@ -17,17 +15,10 @@ final class IdCommand extends CanopyCommand implements Callable<Integer> {
   public Integer call() {
     return run(() -> {
       Home home = home();
-      HomeConfig config = home.readConfig();
-      Ed25519PrivateKey key;
-      try {
-        key = config.privateKey();
-      } catch (IllegalArgumentException e) {
-        throw new CommandException(home.configFile() + ": " + e.getMessage(), e);
-      }
-      Map<String, Object> id = new LinkedHashMap<>();
-      id.put("ID", key.peerId().toString());
-      id.put("PublicKey", Base64.getEncoder().encodeToString(key.publicKey().toProtobuf()));
-      id.put("AgentVersion", VersionCommand.agentVersion());
+      home.requireInitialized();
+      java.util.Optional<HttpNodeApi> daemon = HttpNodeApi.ifRunning(home);
+      // Offline the config is enough (no lock: id works while another command holds the stores).
+      Map<String, Object> id = daemon.isPresent() ? daemon.get().id() : RepoNodeApi.identity(home);
       println(HomeConfig.JSON.writeValueAsString(id));
     });
   }

@@ -1,13 +1,10 @@
 package io.canopy.cli;
 
-import io.canopy.content.exporter.Exporter;
 import io.canopy.content.pin.Pin;
 import io.canopy.content.pin.PinType;
 import io.canopy.multiformats.Cid;
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,22 +13,16 @@ import picocli.CommandLine.Parameters;
 @Command(name = "pin", description = "Pin DAGs so that repo gc keeps them, as `ipfs pin` does.")
 final class PinCommand extends CanopyCommand {
 
-  @Command(name = "add", description = "Pin DAGs (recursively by default).")
+  @Command(name = "add", description = "Pin DAGs (recursively by default); with a daemon, what is missing is fetched from peers.")
   int add(
       @Parameters(paramLabel = "CID[/PATH]", arity = "1..*") List<String> paths,
       @Option(names = {"-r", "--recursive"}, arity = "0..1", fallbackValue = "true", defaultValue = "true",
           paramLabel = "BOOL", description = "Pin the whole DAG (default true); false pins the block alone.")
           boolean recursive) {
     return run(() -> {
-      try (Repo repo = Repo.open(home())) {
-        Exporter exporter = new Exporter(repo.blocks());
+      try (NodeApi node = node()) {
         for (String path : paths) {
-          Cid cid = resolve(exporter, path);
-          if (recursive) {
-            repo.pins().pinRecursive(cid);
-          } else {
-            repo.pins().pinDirect(cid);
-          }
+          Cid cid = node.pinAdd(path, recursive);
           println("pinned " + cid + (recursive ? " recursively" : " directly"));
         }
       }
@@ -41,12 +32,9 @@ final class PinCommand extends CanopyCommand {
   @Command(name = "rm", description = "Remove pins.")
   int rm(@Parameters(paramLabel = "CID[/PATH]", arity = "1..*") List<String> paths) {
     return run(() -> {
-      try (Repo repo = Repo.open(home())) {
-        Exporter exporter = new Exporter(repo.blocks());
+      try (NodeApi node = node()) {
         for (String path : paths) {
-          Cid cid = resolve(exporter, path);
-          repo.pins().unpin(cid);
-          println("unpinned " + cid);
+          println("unpinned " + node.pinRm(path));
         }
       }
     });
@@ -62,22 +50,15 @@ final class PinCommand extends CanopyCommand {
       @Option(names = {"-q", "--quiet"}, description = "Print only the CIDs.") boolean quiet) {
     return run(() -> {
       PinType type = pinType(typeName);
-      try (Repo repo = Repo.open(home())) {
+      try (NodeApi node = node()) {
         if (paths == null || paths.isEmpty()) {
-          for (Pin pin : repo.pins().list(type)) {
+          for (Pin pin : node.pinLs(type)) {
             print(pin, quiet);
           }
           return;
         }
-        Exporter exporter = new Exporter(repo.blocks());
         for (String path : paths) {
-          Cid cid = resolve(exporter, path);
-          Optional<PinType> pinned = repo.pins().pinType(cid);
-          if (pinned.isEmpty() || (type != PinType.ALL && pinned.get() != type)) {
-            throw new CommandException("path '" + path + "' is not pinned"
-                + (type != PinType.ALL ? " as " + name(type) : ""));
-          }
-          print(new Pin(cid, pinned.get()), quiet);
+          print(node.pinLs(path, type), quiet);
         }
       }
     });
@@ -85,14 +66,6 @@ final class PinCommand extends CanopyCommand {
 
   private void print(Pin pin, boolean quiet) {
     println(quiet ? pin.cid().toString() : pin.cid() + " " + name(pin.type()));
-  }
-
-  /** A bare CID is taken as is (it need not be UnixFS); a path is resolved through UnixFS folders. */
-  static Cid resolve(Exporter exporter, String path) throws IOException {
-    if (path.indexOf('/') < 0) {
-      return Cid.parse(path);
-    }
-    return exporter.resolve(path).cid();
   }
 
   private static PinType pinType(String name) {

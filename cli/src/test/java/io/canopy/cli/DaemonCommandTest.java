@@ -41,6 +41,9 @@ class DaemonCommandTest {
       assertThat(ready.get("peerId").asText()).isEqualTo(peerId);
       String addr = ready.get("addrs").get(0).asText();
       assertThat(addr).startsWith("/ip4/127.0.0.1/tcp/").endsWith("/p2p/" + peerId);
+      JsonNode api = HomeConfig.JSON.readTree(home.resolve("api").toFile());
+      assertThat(ready.get("api").asText()).startsWith("http://127.0.0.1:").isEqualTo(api.get("url").asText());
+      assertThat(api.get("token").asText()).hasSizeGreaterThan(40);
 
       CliRun.Result ping = cli.run("ping", "-n", "2", addr).ok();
       assertThat(ping.out()).startsWith("PING " + peerId + ".");
@@ -48,6 +51,7 @@ class DaemonCommandTest {
 
       daemon.destroy(); // SIGTERM
       assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      assertThat(home.resolve("api")).as("api file removed on a clean stop").doesNotExist();
       int port = Integer.parseInt(addr.split("/")[4]);
       try (Socket s = new Socket("127.0.0.1", port)) {
         throw new AssertionError("port " + port + " still accepts connections after the daemon stopped");
@@ -57,6 +61,27 @@ class DaemonCommandTest {
     } finally {
       daemon.destroyForcibly();
     }
+  }
+
+  @Test
+  void afterKillMinus9CommandsFallBackToTheStores() throws Exception {
+    Path home = tmp.resolve("home");
+    CliRun cli = new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
+    cli.run("init").ok();
+    java.nio.file.Files.writeString(tmp.resolve("f.txt"), "kept\n");
+    String cid;
+    try (Daemons.Proc daemon = Daemons.process(home, tmp.resolve("daemon.err"))) {
+      cid = cli.run("add", "-Q", "f.txt").ok().out().strip();
+      cli.run("--home", home.toString(), "pin", "ls").ok(); // through the daemon, which holds the lock
+      daemon.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
+      assertThat(daemon.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(home.resolve("api")).as("left behind by the killed daemon").exists();
+
+    assertThat(cli.run("cat", cid).ok().out()).isEqualTo("kept\n");
+    assertThat(cli.run("pin", "ls").ok().out()).isEqualTo(cid + " recursive\n");
+    assertThat(home.resolve("api")).as("removed by the first command that found it stale").doesNotExist();
+    cli.run("swarm", "peers").failsNaming("no daemon is running on " + home);
   }
 
   @Test

@@ -1,0 +1,214 @@
+package io.canopy.cli;
+
+import io.canopy.cli.rpc.ApiEndpoint;
+import io.canopy.cli.rpc.RpcConfig;
+import io.canopy.cli.rpc.RpcServer;
+import io.canopy.content.Futures;
+import io.canopy.content.bitswap.Bitswap;
+import io.canopy.content.bitswap.BitswapBlockstore;
+import io.canopy.content.bitswap.BitswapConfig;
+import io.canopy.content.block.BlockNotFoundException;
+import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.multiaddr.Multiaddr;
+import io.canopy.multiformats.Cid;
+import io.canopy.p2p.host.Host;
+import io.canopy.p2p.host.HostConfig;
+import io.canopy.p2p.kad.KadConfig;
+import io.canopy.p2p.kad.KadDht;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+/**
+ * A running node's wiring, in one place: the home's {@link Repo} (its lock held for the node's
+ * lifetime), the libp2p {@link Host}, {@link Bitswap} serving the repo's blocks and fetching what
+ * it lacks, the Kademlia DHT (server mode; Bitswap finds providers through it), and the local
+ * {@link RpcServer} whose routes ({@link DaemonRoutes}) let commands on the same home go through
+ * this node. Started by {@code canopy daemon}; {@link #close} stops everything in reverse order.
+ *
+ * <p>Roles hook in here: a role gets the parts it needs from the accessors below, adds its API
+ * routes with {@code api().route(...)}, and registers itself with {@link #onClose} to be stopped
+ * before the parts it uses. (The storage role will start from {@link #repo()}, {@link #host()},
+ * {@link #bitswap()} and {@link #dht()}.)
+ */
+final class DaemonNode implements AutoCloseable {
+  /** Where the API listens unless told otherwise: loopback, a port the OS picks. */
+  static final InetSocketAddress DEFAULT_API_ADDRESS = new InetSocketAddress("127.0.0.1", 0);
+
+  /** What {@code canopy daemon}'s flags decide. */
+  record Options(
+      List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {}
+
+  private final Home home;
+  private final Consumer<String> log;
+  private final List<AutoCloseable> stack = new ArrayList<>(); // closed last-in first-out
+  private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+  private BitswapConfig bitswapConfig;
+  private Repo repo;
+  private Host host;
+  private Bitswap bitswap;
+  private KadDht dht;
+  private RepoNodeApi node;
+  private RpcServer api;
+  private ApiEndpoint endpoint;
+  private boolean closed;
+
+  private DaemonNode(Home home, Consumer<String> log) {
+    this.home = home;
+    this.log = log;
+  }
+
+  /** Starts a node on {@code home}; on failure, whatever was started is stopped again. */
+  static DaemonNode start(Home home, Options options, Consumer<String> log) throws Exception {
+    DaemonNode n = new DaemonNode(home, log);
+    try {
+      n.startParts(options);
+      return n;
+    } catch (Exception | Error e) {
+      n.close();
+      throw e;
+    }
+  }
+
+  private void startParts(Options options) throws Exception {
+    Ed25519PrivateKey key;
+    try {
+      key = home.readConfig().privateKey();
+    } catch (IllegalArgumentException e) {
+      throw new CommandException(home.configFile() + ": " + e.getMessage(), e);
+    }
+    repo = Repo.open(home);
+    stack.add(repo);
+
+    host = new Host(HostConfig.builder(key).listen(options.listen()).agentVersion(VersionCommand.agentVersion()).build());
+    stack.add(host);
+    try {
+      host.start();
+    } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
+      throw new CommandException("cannot listen on " + options.listen() + ": " + e.getMessage(), e);
+    }
+
+    bitswapConfig = BitswapConfig.builder().fetchTimeout(options.fetchTimeout()).build();
+    bitswap = new Bitswap(host, repo.blocks(), bitswapConfig).start();
+    stack.add(bitswap);
+    dht = new KadDht(host, KadConfig.builder().mode(KadConfig.Mode.SERVER).build()).start();
+    stack.add(dht);
+    bitswap.setProviderFinder((cid, max) -> dht.findProviders(cid.multihash(), max));
+    BitswapBlockstore networkBlocks = new BitswapBlockstore(repo.blocks(), bitswap);
+    stack.add(networkBlocks);
+
+    node = new RepoNodeApi(home, repo, networkBlocks, gcLock, false);
+    node.onPinned(this::provide);
+    node.fetchDagsWith(root -> Futures.await(bitswap.fetchDag(root)));
+
+    String token = ApiEndpoint.newToken();
+    api = new RpcServer(options.apiAddress(), token, options.rpc(), this::describe, log);
+    stack.add(api);
+    DaemonRoutes.register(api, node, host);
+    api.start();
+    endpoint = new ApiEndpoint(api.url(), token);
+    endpoint.write(home.apiFile()); // last: once it exists, commands come here
+    stack.add(() -> Files.deleteIfExists(home.apiFile()));
+
+    for (Multiaddr peer : options.bootstrap()) {
+      host.connect(peer).whenComplete((c, e) -> {
+        if (e != null) {
+          log.accept("bootstrap " + peer + " failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
+        }
+      });
+    }
+    if (!options.bootstrap().isEmpty()) {
+      dht.bootstrap(options.bootstrap()).whenComplete((v, e) -> {
+        if (e != null) {
+          log.accept("DHT bootstrap failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
+        }
+      });
+    }
+  }
+
+  /** Announces a newly pinned DAG root on the DHT, so that peers can find this node for it. */
+  private void provide(Cid root) {
+    dht.provide(root.multihash()).whenComplete((v, e) -> {
+      if (e != null) {
+        log.accept("providing " + root + " on the DHT failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
+      }
+    });
+  }
+
+  /** The API's error message for a failure: as a command would print it, network misses named as such. */
+  private String describe(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BlockNotFoundException nf && nf.getCause() instanceof TimeoutException) {
+        return "block " + nf.cid() + " not found: it is not in the local store and no peer sent it within "
+            + DaemonCommand.humanDuration(bitswapConfig.fetchTimeout());
+      }
+    }
+    return ErrorReport.describe(failure);
+  }
+
+  Home home() {
+    return home;
+  }
+
+  Repo repo() {
+    return repo;
+  }
+
+  Host host() {
+    return host;
+  }
+
+  Bitswap bitswap() {
+    return bitswap;
+  }
+
+  KadDht dht() {
+    return dht;
+  }
+
+  /** The node's content operations, as the API serves them (reads fetch from peers). */
+  RepoNodeApi node() {
+    return node;
+  }
+
+  /** Taken for reading around anything that stores blocks before pinning them; GC takes it for writing. */
+  ReentrantReadWriteLock gcLock() {
+    return gcLock;
+  }
+
+  /** The local API: add a role's routes with {@code api().route("/api/v0/…", handler)}. */
+  RpcServer api() {
+    return api;
+  }
+
+  ApiEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Registers a role's part to be closed before everything started so far. */
+  void onClose(AutoCloseable part) {
+    stack.add(part);
+  }
+
+  /** Stops everything, in reverse order of start: the api file and API first, the repo (and its lock) last. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (int i = stack.size() - 1; i >= 0; i--) {
+      try {
+        stack.get(i).close();
+      } catch (Exception e) {
+        log.accept("stopping " + stack.get(i).getClass().getSimpleName() + " failed: " + ErrorReport.describe(e));
+      }
+    }
+  }
+}
