@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A js-libp2p peer driven over stdin/stdout, for Canopy's libp2p interop tests.
 //
-//   node js/libp2p-peer.mjs [--seed HEX32] [--listen MA]... [--no-connection-monitor]
+//   node js/libp2p-peer.mjs [--seed HEX32] [--listen MA]... [--no-connection-monitor] [--kad-dht]
 //
 // The node uses TCP, Noise, Yamux, identify and ping (the stack Canopy's Java host speaks), and
 // also serves "/canopy/echo/1.0.0": every byte read is written back, and the write side is closed
@@ -12,6 +12,8 @@
 //   --listen MA    listen address (repeatable); /ip4/127.0.0.1/tcp/0 by default.
 //   --no-connection-monitor
 //                  do not ping open connections every 10 s (js-libp2p's default keep-alive).
+//   --kad-dht      also run @libp2p/kad-dht on /ipfs/kad/1.0.0 in server mode, keeping private
+//                  (127.0.0.1) addresses in what it tells others, and enable the kad* commands.
 //
 // Once listening it prints exactly one JSON line on stdout:
 //   {"peerId": "...", "addrs": ["/ip4/127.0.0.1/tcp/PORT/p2p/..."], "protocols": [...]}
@@ -29,7 +31,15 @@
 //   {"cmd":"peers"}                     -> {"ok":true,"peers":[...connected peer IDs...]}
 //   {"cmd":"hangup","addr":MA|peerId}   -> {"ok":true}  (closes connections to that peer)
 //   {"cmd":"stop"}                      -> {"ok":true}, then the process exits with status 0.
-// dial, ping and echo accept "timeoutMs" (default 30000). Any failure answers
+// With --kad-dht (a peer is {"id": peerId, "addrs": [MA...]}):
+//   {"cmd":"kadProvide","cid":CID}      -> {"ok":true}  (ADD_PROVIDER to the closest peers)
+//   {"cmd":"kadFindProviders","cid":CID,"max":N}
+//                                       -> {"ok":true,"providers":[peer...]}  (N defaults to 1)
+//   {"cmd":"kadFindPeer","peerId":ID}   -> {"ok":true,"peer":peer|null}
+//   {"cmd":"kadClosestPeers","keyHex":HEX}
+//                                       -> {"ok":true,"peers":[ID...]}
+//   {"cmd":"kadRoutingTable"}           -> {"ok":true,"peers":[ID...]}
+// dial, ping, echo and the kad* lookups accept "timeoutMs" (default 30000). Any failure answers
 // {"ok":false,"error":"..."}; the process keeps running. Logs go to stderr only (DEBUG=libp2p:*
 // turns on js-libp2p's own). The process stops the node and exits 0 when stdin closes.
 
@@ -39,6 +49,7 @@ import { setMaxListeners } from 'node:events'
 import { createInterface } from 'node:readline'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
@@ -46,6 +57,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
 
 const ECHO_PROTOCOL = '/canopy/echo/1.0.0'
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -72,7 +84,7 @@ function describe (err) {
 }
 
 function parseArgs (argv) {
-  const opts = { seed: null, listen: [], connectionMonitor: true }
+  const opts = { seed: null, listen: [], connectionMonitor: true, kadDht: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -87,6 +99,8 @@ function parseArgs (argv) {
       opts.listen.push(value())
     } else if (a === '--no-connection-monitor') {
       opts.connectionMonitor = false
+    } else if (a === '--kad-dht') {
+      opts.kadDht = true
     } else {
       throw new Error(`unknown argument ${a}`)
     }
@@ -152,7 +166,10 @@ async function main () {
     connectionMonitor: { enabled: opts.connectionMonitor },
     services: {
       identify: identify(),
-      ping: ping()
+      ping: ping(),
+      // Server mode from the start (the default waits for a public address, which a test on
+      // 127.0.0.1 never has), and loopback addresses kept in answers for the same reason.
+      ...(opts.kadDht ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
     }
   })
 
@@ -271,6 +288,67 @@ async function main () {
     return {}
   }
 
+  function dht () {
+    const service = node.services.dht
+    if (service == null) throw new Error('the DHT is off: start the peer with --kad-dht')
+    return service
+  }
+
+  function peerInfo (info) {
+    return { id: info.id.toString(), addrs: (info.multiaddrs ?? []).map(String) }
+  }
+
+  async function kadProvide (cmd) {
+    const signal = timeoutSignal(cmd)
+    for await (const event of dht().provide(CID.parse(cmd.cid), { signal })) {
+      if (event.name === 'QUERY_ERROR') log('provide: query error from', event.from?.toString(), describe(event.error))
+    }
+    return {}
+  }
+
+  async function kadFindProviders (cmd) {
+    const max = nonNegativeInt(cmd, 'max', 1)
+    const controller = new AbortController()
+    const signal = AbortSignal.any([timeoutSignal(cmd), controller.signal])
+    const found = new Map()
+    try {
+      for await (const event of dht().findProviders(CID.parse(cmd.cid), { signal })) {
+        if (event.name !== 'PROVIDER') continue
+        for (const p of event.providers) found.set(p.id.toString(), peerInfo(p))
+        if (found.size >= max) {
+          controller.abort()
+          break
+        }
+      }
+    } catch (err) {
+      if (found.size < max) throw err
+    }
+    return { providers: [...found.values()].slice(0, max) }
+  }
+
+  async function kadFindPeer (cmd) {
+    const signal = timeoutSignal(cmd)
+    for await (const event of dht().findPeer(peerIdFromString(cmd.peerId), { signal })) {
+      if (event.name === 'FINAL_PEER') return { peer: peerInfo(event.peer) }
+    }
+    return { peer: null }
+  }
+
+  async function kadClosestPeers (cmd) {
+    const signal = timeoutSignal(cmd)
+    const peers = []
+    for await (const event of dht().getClosestPeers(Uint8Array.from(Buffer.from(cmd.keyHex, 'hex')), { signal })) {
+      if (event.name === 'FINAL_PEER') peers.push(event.peer.id.toString())
+    }
+    return { peers }
+  }
+
+  async function kadRoutingTable () {
+    const peers = []
+    for (const contact of dht().routingTable.kb.toIterable()) peers.push(contact.peerId.toString())
+    return { peers }
+  }
+
   let stopping = false
   async function shutdown (code) {
     if (stopping) return
@@ -288,7 +366,12 @@ async function main () {
     ping: pingCmd,
     echo,
     hangup,
-    peers: async () => ({ peers: node.getPeers().map(String) })
+    peers: async () => ({ peers: node.getPeers().map(String) }),
+    kadProvide,
+    kadFindProviders,
+    kadFindPeer,
+    kadClosestPeers,
+    kadRoutingTable
   }
 
   async function run (line) {

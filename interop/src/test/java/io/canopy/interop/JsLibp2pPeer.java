@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A js-libp2p peer ({@code js/libp2p-peer.mjs}: TCP, Noise, Yamux, identify, ping and the
- * {@code /canopy/echo/1.0.0} echo protocol) running in a {@code node} child process, driven over
- * its stdin/stdout JSON-lines protocol (documented at the top of the script).
+ * {@code /canopy/echo/1.0.0} echo protocol; with {@link #KAD_DHT_FLAG} also @libp2p/kad-dht in
+ * server mode) running in a {@code node} child process, driven over its stdin/stdout JSON-lines
+ * protocol (documented at the top of the script).
  *
  * <pre>{@code
  * try (JsLibp2pPeer js = JsLibp2pPeer.start()) {
@@ -46,6 +47,9 @@ public final class JsLibp2pPeer implements AutoCloseable {
   public static final String ECHO_PROTOCOL = "/canopy/echo/1.0.0";
   public static final String IDENTIFY_PROTOCOL = "/ipfs/id/1.0.0";
   public static final String PING_PROTOCOL = "/ipfs/ping/1.0.0";
+  public static final String KAD_PROTOCOL = "/ipfs/kad/1.0.0";
+  /** Starts the peer with @libp2p/kad-dht in server mode ({@code --kad-dht}). */
+  public static final String KAD_DHT_FLAG = "--kad-dht";
 
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -241,6 +245,26 @@ public final class JsLibp2pPeer implements AutoCloseable {
   /** The IDs of the peers it is connected to. */
   public List<String> peers() {
     return texts(commandOk(Map.of("cmd", "peers")).get("peers"));
+  }
+
+  /** Announces that it provides {@code cid} (a CID string) on the DHT. Needs {@link #KAD_DHT_FLAG}. */
+  public void kadProvide(String cid) {
+    commandOk(Map.of("cmd", "kadProvide", "cid", cid));
+  }
+
+  /** Up to {@code max} providers of {@code cid} found on the DHT: each {@code {"id", "addrs"}}. */
+  public JsonNode kadFindProviders(String cid, int max) {
+    return commandOk(Map.of("cmd", "kadFindProviders", "cid", cid, "max", max)).get("providers");
+  }
+
+  /** The peer's {@code {"id", "addrs"}} as a DHT lookup finds it, or a JSON null. */
+  public JsonNode kadFindPeer(String peerId) {
+    return commandOk(Map.of("cmd", "kadFindPeer", "peerId", peerId)).get("peer");
+  }
+
+  /** The IDs of the peers in its DHT routing table. */
+  public List<String> kadRoutingTable() {
+    return texts(commandOk(Map.of("cmd", "kadRoutingTable")).get("peers"));
   }
 
   /**

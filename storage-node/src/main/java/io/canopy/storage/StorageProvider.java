@@ -38,16 +38,13 @@ public final class StorageProvider {
   private final Clock clock;
   private final ExecutorService worker;
   private final Semaphore fetchSlots;
-  /**
-   * Each fetch holds one permit, garbage collection all of them: GC never deletes blocks that a
-   * fetch wrote but has not pinned yet. A semaphore, not a lock, because a fetch ends on another
-   * thread than the one it started on.
-   */
-  private final Semaphore gcGate = new Semaphore(Integer.MAX_VALUE, true);
+  /** Fetches hold its shared side until they pin: GC never deletes blocks a fetch wrote but has not pinned yet. */
+  private final GcGate gcGate;
 
   public StorageProvider(Ed25519PrivateKey key, ContentStore store, DealStore deals, DagFetcher fetcher, ContentAnnouncer announcer,
-                         StorageConfig config, Clock clock, ExecutorService worker) {
+                         StorageConfig config, Clock clock, ExecutorService worker, GcGate gcGate) {
     this.key = key;
+    this.gcGate = gcGate;
     this.store = store;
     this.deals = deals;
     this.fetcher = fetcher;
@@ -119,7 +116,7 @@ public final class StorageProvider {
       throw e;
     }
     Duration timeout = config.fetchTimeout(deal.size());
-    gcGate.acquireUninterruptibly();
+    gcGate.readLock().lock();
     CompletableFuture<Void> fetched;
     try {
       fetched = fetcher.fetch(deal.root(), p.sources(), timeout);
@@ -130,7 +127,7 @@ public final class StorageProvider {
         .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .handleAsync((ok, e) -> finishFetch(deal, e), worker)
         .whenComplete((m, e) -> {
-          gcGate.release();
+          gcGate.readLock().unlock();
           fetchSlots.release();
         });
   }
@@ -236,11 +233,11 @@ public final class StorageProvider {
 
   /** Deletes unpinned blocks, waiting for fetches in progress (their blocks are not pinned yet). */
   public long collectGarbage() throws IOException {
-    gcGate.acquireUninterruptibly(Integer.MAX_VALUE);
+    gcGate.writeLock().lock();
     try {
       return store.collectGarbage();
     } finally {
-      gcGate.release(Integer.MAX_VALUE);
+      gcGate.writeLock().unlock();
     }
   }
 

@@ -52,7 +52,7 @@ public final class StorageRole implements AutoCloseable {
   private final DealManager deals;
 
   public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
-                     StorageConfig config, boolean serve, Clock clock) {
+                     StorageConfig config, boolean serve, Clock clock, GcGate gcGate) {
     this.host = host;
     this.bitswap = bitswap;
     this.dht = Optional.ofNullable(dht);
@@ -61,7 +61,7 @@ public final class StorageRole implements AutoCloseable {
     this.worker = Executors.newFixedThreadPool(4, daemonThreads("canopy-storage"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("canopy-deals"));
     DagFetcher fetcher = this::fetch;
-    this.provider = serve ? new StorageProvider(key, store, dealStore, fetcher, announcer(), config, clock, worker) : null;
+    this.provider = serve ? new StorageProvider(key, store, dealStore, fetcher, announcer(), config, clock, worker, gcGate) : null;
     this.deals = new DealManager(host, key, this::candidates, store, fetcher, dealStore, config, clock);
   }
 

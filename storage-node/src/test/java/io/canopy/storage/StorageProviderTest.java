@@ -74,7 +74,7 @@ class StorageProviderTest {
       public void stopProviding(Cid root) {
         announced.remove(root);
       }
-    }, config, clock, worker);
+    }, config, clock, worker, new GcGate());
   }
 
   @AfterEach

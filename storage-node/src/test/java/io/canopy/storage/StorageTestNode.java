@@ -45,7 +45,7 @@ final class StorageTestNode implements AutoCloseable {
     dht = new KadDht(host, KadConfig.builder().build()).start();
     bitswap = new Bitswap(host, blocks, BitswapConfig.DEFAULT).start();
     bitswap.setProviderFinder((cid, max) -> dht.findProviders(cid.multihash(), max));
-    role = new StorageRole(host, key, new LocalContentStore(blocks, pins), dealStore, bitswap, dht, config, serve, Clock.systemUTC()).start();
+    role = new StorageRole(host, key, new LocalContentStore(blocks, pins), dealStore, bitswap, dht, config, serve, Clock.systemUTC(), new GcGate()).start();
   }
 
   PeerId peerId() {
