@@ -39,6 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       IdCommand.class,
       DaemonCommand.class,
       SwarmCommand.class,
+      DealCommand.class,
       PingCommand.class,
       VersionCommand.class,
     })

@@ -55,7 +55,7 @@ abstract class CanopyCommand {
   }
 
   /** The home's running daemon; fails, saying how to start one, if none runs. */
-  final NodeApi daemon() throws java.io.IOException {
+  final HttpNodeApi daemon() throws java.io.IOException {
     Home home = home();
     home.requireInitialized();
     return HttpNodeApi.ifRunning(home).orElseThrow(() -> RepoNodeApi.noDaemon(home));

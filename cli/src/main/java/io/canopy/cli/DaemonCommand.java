@@ -2,6 +2,7 @@ package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.canopy.cli.rpc.RpcConfig;
+import io.canopy.storage.StorageConfig;
 import io.canopy.multiaddr.InvalidMultiaddrException;
 import io.canopy.multiaddr.Multiaddr;
 import java.net.InetAddress;
@@ -42,17 +43,55 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       description = "How long a read waits for peers to send a block this node lacks (e.g. 30s, 2m; default ${DEFAULT-VALUE}).")
   String fetchTimeout;
 
+  @Option(names = "--roles", paramLabel = "ROLE[,ROLE]", split = ",",
+      description = "Roles this node takes on besides owning deals: storage (hold deals for others).")
+  List<String> roles = new ArrayList<>();
+
+  @Option(names = "--storage-max", paramLabel = "SIZE",
+      description = "Room offered for deals with --roles storage (default: the home's Datastore.StorageMax).")
+  String storageMax;
+
+  @Option(names = "--ipfs-api", paramLabel = "URL",
+      description = "Keep and pin blocks in an IPFS daemon you already run, through its RPC API (e.g. http://127.0.0.1:5001).")
+  String ipfsApi;
+
+  @Option(names = "--repair-interval", paramLabel = "DURATION", defaultValue = "1m",
+      description = "How often this node checks the replicas of the deals it owns (default ${DEFAULT-VALUE}).")
+  String repairInterval;
+
+  @Option(names = "--replica-grace", paramLabel = "DURATION", defaultValue = "5m",
+      description = "How long a replica may fail its checks before it is replaced (default ${DEFAULT-VALUE}).")
+  String replicaGrace;
+
+  static final List<String> KNOWN_ROLES = List.of("storage");
+
   @Override
   public Integer call() {
     return run(() -> {
       Home home = home();
       home.requireInitialized();
+      for (String role : roles) {
+        if (!KNOWN_ROLES.contains(role.trim())) {
+          throw new CommandException("--roles: unknown role '" + role + "'; this version has: " + String.join(", ", KNOWN_ROLES));
+        }
+      }
+      boolean storage = roles.stream().anyMatch(r -> r.trim().equals("storage"));
+      if (ipfsApi != null && !storage) {
+        throw new CommandException("--ipfs-api keeps deal content in an IPFS daemon: it needs --roles storage");
+      }
+      String max = storageMax != null ? storageMax : home.readConfig().datastore().storageMax();
+      StorageConfig storageConfig = StorageConfig.builder()
+          .capacityBytes(ByteSize.parse(max, "--storage-max"))
+          .repairInterval(duration(repairInterval, "--repair-interval"))
+          .replicaGrace(duration(replicaGrace, "--replica-grace"))
+          .build();
       DaemonNode.Options options = new DaemonNode.Options(
           parse(listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen, "--listen"),
           parse(bootstrap, "--bootstrap"),
           api == null ? DaemonNode.DEFAULT_API_ADDRESS : apiAddress(api),
           RpcConfig.defaults(),
-          duration(fetchTimeout, "--fetch-timeout"));
+          duration(fetchTimeout, "--fetch-timeout"),
+          storage, storageConfig, ipfsApi);
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
@@ -66,24 +105,26 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       ready.put("peerId", node.host().peerId().toString());
       ready.put("addrs", DaemonRoutes.listenAddrs(node.host()));
       ready.put("api", node.endpoint().url().toString());
+      ready.put("roles", storage ? List.of("storage") : List.of());
       println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(ready));
       out().flush();
       stopped.await(); // released by the shutdown hook once the node is closed
     });
   }
 
-  /** {@code 500ms}, {@code 30s}, {@code 2m}: a positive duration. */
+  /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 30d}: a positive duration. */
   static Duration duration(String text, String option) {
-    Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
+    Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(text.trim());
     if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-      throw new CommandException(option + " '" + text + "': expected a positive duration such as 500ms, 30s, 2m or 1h");
+      throw new CommandException(option + " '" + text + "': expected a positive duration such as 500ms, 30s, 2m, 1h or 30d");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 

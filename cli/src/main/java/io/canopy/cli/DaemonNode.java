@@ -15,6 +15,15 @@ import io.canopy.p2p.host.Host;
 import io.canopy.p2p.host.HostConfig;
 import io.canopy.p2p.kad.KadConfig;
 import io.canopy.p2p.kad.KadDht;
+import io.canopy.storage.ContentStore;
+import io.canopy.storage.DealStore;
+import io.canopy.storage.GcGate;
+import io.canopy.storage.LocalContentStore;
+import io.canopy.storage.StorageConfig;
+import io.canopy.storage.StorageRole;
+import io.canopy.storage.kubo.KuboContentStore;
+import io.canopy.storage.kubo.KuboRpcConfig;
+import java.time.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -22,7 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -43,17 +52,25 @@ final class DaemonNode implements AutoCloseable {
 
   /** What {@code canopy daemon}'s flags decide. */
   record Options(
-      List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {}
+      List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
+      boolean storage, StorageConfig storageConfig, String ipfsApi) {
+    /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
+    Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
+      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null);
+    }
+  }
 
   private final Home home;
   private final Consumer<String> log;
   private final List<AutoCloseable> stack = new ArrayList<>(); // closed last-in first-out
-  private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+  /** Shared by imports, pin add and deal fetches (stored, not yet pinned), exclusive for GC. */
+  private final GcGate gcLock = new GcGate();
   private BitswapConfig bitswapConfig;
   private Repo repo;
   private Host host;
   private Bitswap bitswap;
   private KadDht dht;
+  private StorageRole storage;
   private RepoNodeApi node;
   private RpcServer api;
   private ApiEndpoint endpoint;
@@ -94,8 +111,14 @@ final class DaemonNode implements AutoCloseable {
       throw new CommandException("cannot listen on " + options.listen() + ": " + e.getMessage(), e);
     }
 
+    // With --ipfs-api, the IPFS daemon keeps the blocks Bitswap serves and deals pin; else the repo does.
+    ContentStore content = options.ipfsApi() == null
+        ? new LocalContentStore(repo.blocks(), repo.pins())
+        : KuboContentStore.open(KuboRpcConfig.of(options.ipfsApi()));
+    stack.add(content);
+
     bitswapConfig = BitswapConfig.builder().fetchTimeout(options.fetchTimeout()).build();
-    bitswap = new Bitswap(host, repo.blocks(), bitswapConfig).start();
+    bitswap = new Bitswap(host, content.blocks(), bitswapConfig).start();
     stack.add(bitswap);
     dht = new KadDht(host, KadConfig.builder().mode(KadConfig.Mode.SERVER).build()).start();
     stack.add(dht);
@@ -107,10 +130,17 @@ final class DaemonNode implements AutoCloseable {
     node.onPinned(this::provide);
     node.fetchDagsWith(root -> Futures.await(bitswap.fetchDag(root)));
 
+    DealStore deals = new DealStore(home.dealsFile());
+    stack.add(deals);
+    storage = new StorageRole(host, key, content, deals, bitswap, dht, options.storageConfig(), options.storage(), Clock.systemUTC(), gcLock)
+        .start();
+    stack.add(storage);
+
     String token = ApiEndpoint.newToken();
     api = new RpcServer(options.apiAddress(), token, options.rpc(), this::describe, log);
     stack.add(api);
     DaemonRoutes.register(api, node, host);
+    DealRoutes.register(api, storage.deals());
     api.start();
     endpoint = new ApiEndpoint(api.url(), token);
     endpoint.write(home.apiFile()); // last: once it exists, commands come here
@@ -172,13 +202,18 @@ final class DaemonNode implements AutoCloseable {
     return dht;
   }
 
+  /** Deals this node owns, and (with {@code --roles storage}) the deals it holds for others. */
+  StorageRole storage() {
+    return storage;
+  }
+
   /** The node's content operations, as the API serves them (reads fetch from peers). */
   RepoNodeApi node() {
     return node;
   }
 
   /** Taken for reading around anything that stores blocks before pinning them; GC takes it for writing. */
-  ReentrantReadWriteLock gcLock() {
+  ReadWriteLock gcLock() {
     return gcLock;
   }
 

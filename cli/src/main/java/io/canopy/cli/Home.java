@@ -33,6 +33,8 @@ final class Home {
   static final String CONFIG_FILE = "config.json";
   static final String BLOCKS_DIR = "blocks";
   static final String DATABASE_FILE = "canopy.db";
+  /** Storage deals this node holds for others and owns (storage-node's DealStore). */
+  static final String DEALS_FILE = "deals.db";
   static final String LOCK_FILE = "repo.lock";
   static final String API_FILE = "api";
 
@@ -56,6 +58,10 @@ final class Home {
 
   Path databaseFile() {
     return dir.resolve(DATABASE_FILE);
+  }
+
+  Path dealsFile() {
+    return dir.resolve(DEALS_FILE);
   }
 
   Path lockFile() {

@@ -254,6 +254,11 @@ final class HttpNodeApi implements NodeApi {
     return out;
   }
 
+  /** A route that only a daemon serves (deals), answered as JSON. */
+  JsonNode call(String command, Query query) throws IOException {
+    return client.call(command, query);
+  }
+
   @Override
   public void close() {
     // one HTTP request per call: nothing held open between them

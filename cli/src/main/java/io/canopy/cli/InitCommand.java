@@ -2,7 +2,6 @@ package io.canopy.cli;
 
 import io.canopy.identity.Ed25519PrivateKey;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,7 +12,6 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "init", description = "Create the node's home folder with a new identity.")
 final class InitCommand extends CanopyCommand implements Callable<Integer> {
-  private static final Pattern SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*([kKMGTP]i?B|B)?");
 
   @Option(
       names = "--storage-max",
@@ -25,9 +23,7 @@ final class InitCommand extends CanopyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return run(() -> {
-      if (!SIZE.matcher(storageMax).matches()) {
-        throw new CommandException("invalid --storage-max '" + storageMax + "': expected a size such as 10GB or 500MiB");
-      }
+      ByteSize.parse(storageMax, "--storage-max");
       Home home = home();
       println("generating ED25519 keypair...done");
       Ed25519PrivateKey key = Repo.initialize(home, storageMax);

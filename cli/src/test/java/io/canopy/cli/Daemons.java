@@ -35,6 +35,15 @@ final class Daemons {
     return new InProcess(node, log);
   }
 
+  /** A node with {@code --roles storage} (when {@code serve}) and the given deal settings, bootstrapped from {@code bootstrap}. */
+  static InProcess inProcess(Path home, boolean serve, io.canopy.storage.StorageConfig storage, List<Multiaddr> bootstrap) throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
+        List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
+        RpcConfig.defaults(), FETCH_TIMEOUT, serve, storage, null), log::add);
+    return new InProcess(node, log);
+  }
+
   record InProcess(DaemonNode node, List<String> log) implements AutoCloseable {
     String addr() {
       return DaemonRoutes.listenAddrs(node.host()).get(0);

@@ -384,6 +384,11 @@ public final class Bitswap implements AutoCloseable {
     return engine;
   }
 
+  /** For tests in this package: the fetches in progress (client loop only). */
+  WantRegistry wants() {
+    return registry;
+  }
+
   Host host() {
     return host;
   }
@@ -455,21 +460,43 @@ public final class Bitswap implements AutoCloseable {
     long now = System.nanoTime();
     for (Connection c : host.connections()) {
       PeerId p = c.remotePeer();
-      if (!c.isOpen() || out.contains(p) || engine.isBlocked(p)) {
-        continue;
-      }
-      Long until = unreachableUntil.get(p);
-      if (until != null && now - until < 0) {
-        continue;
-      }
-      Optional<PeerStore.PeerInfo> info = host.peerStore().get(p);
-      boolean identifiedWithout = info.isPresent() && !info.get().protocols().isEmpty()
-          && info.get().protocols().stream().noneMatch(PROTOCOLS::contains);
-      if (!identifiedWithout) {
+      if (c.isOpen() && !out.contains(p) && mayAsk(p, now)) {
         out.add(p);
       }
     }
     return new ArrayList<>(out);
+  }
+
+  /** Not blocked, not recently unreachable, and not identified as lacking Bitswap. */
+  private boolean mayAsk(PeerId p, long now) {
+    if (engine.isBlocked(p)) {
+      return false;
+    }
+    Long until = unreachableUntil.get(p);
+    if (until != null && now - until < 0) {
+      return false;
+    }
+    Optional<PeerStore.PeerInfo> info = host.peerStore().get(p);
+    boolean identifiedWithout = info.isPresent() && !info.get().protocols().isEmpty()
+        && info.get().protocols().stream().noneMatch(PROTOCOLS::contains);
+    return !identifiedWithout;
+  }
+
+  /**
+   * On the client loop: a peer just connected, or identified as speaking Bitswap. It is asked at
+   * once whether it has what the sessions want (boxo's peer manager likewise sends its broadcast
+   * wants to every new peer); otherwise a fetch started before the connection would wait for the
+   * next rebroadcast. Sessions skip wants they already asked it about, so the second event of
+   * the pair sends nothing new.
+   */
+  private void offerWants(PeerId peer) {
+    if (closed.get() || activeSessions.isEmpty() || !mayAsk(peer, System.nanoTime())
+        || host.connections(peer).stream().noneMatch(Connection::isOpen)) {
+      return;
+    }
+    for (BitswapSession s : new ArrayList<>(activeSessions)) {
+      s.peerAvailable(peer);
+    }
   }
 
   private void tick() {
@@ -512,6 +539,15 @@ public final class Bitswap implements AutoCloseable {
       }
       unreachableUntil.remove(peer);
       engine.peerConnected(peer);
+      run(clientLoop, () -> offerWants(peer));
+    }
+
+    @Override
+    public void identified(Connection connection, PeerStore.PeerInfo info) {
+      // Asked again here: at connect time an earlier identify may have said it lacked Bitswap.
+      if (!closed.get() && info.protocols().stream().anyMatch(PROTOCOLS::contains)) {
+        run(clientLoop, () -> offerWants(connection.remotePeer()));
+      }
     }
 
     @Override

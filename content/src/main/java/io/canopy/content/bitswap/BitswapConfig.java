@@ -29,6 +29,12 @@ public final class BitswapConfig {
   public static final int DEFAULT_MAX_STRIKES = 5;
   /** How long a peer that used up its strikes is disconnected and ignored. */
   public static final Duration DEFAULT_BLOCK_DURATION = Duration.ofMinutes(10);
+  /**
+   * Ledgers kept for disconnected peers (those with strikes, so a reconnect does not wipe them).
+   * Past this the oldest unblocked ones are forgotten first, then the blocked ones whose block
+   * ends soonest: a peer with many identities must not grow the table without bound.
+   */
+  public static final int DEFAULT_MAX_REMEMBERED_PEERS = 1024;
   /** How long {@link BitswapBlockstore} and fetchDag wait for one block before giving up. */
   public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(60);
   /** Providers asked of the {@link ProviderFinder} per lookup. */
@@ -49,6 +55,7 @@ public final class BitswapConfig {
   private final Duration rebroadcastInterval;
   private final int maxStrikes;
   private final Duration blockDuration;
+  private final int maxRememberedPeers;
   private final Duration fetchTimeout;
   private final int maxProviders;
   private final int workerThreads;
@@ -69,6 +76,7 @@ public final class BitswapConfig {
     this.rebroadcastInterval = b.rebroadcastInterval;
     this.maxStrikes = positive(b.maxStrikes, "maxStrikes");
     this.blockDuration = b.blockDuration;
+    this.maxRememberedPeers = positive(b.maxRememberedPeers, "maxRememberedPeers");
     this.fetchTimeout = b.fetchTimeout;
     this.maxProviders = positive(b.maxProviders, "maxProviders");
     this.workerThreads = positive(b.workerThreads, "workerThreads");
@@ -129,6 +137,10 @@ public final class BitswapConfig {
     return blockDuration;
   }
 
+  public int maxRememberedPeers() {
+    return maxRememberedPeers;
+  }
+
   public Duration fetchTimeout() {
     return fetchTimeout;
   }
@@ -153,6 +165,7 @@ public final class BitswapConfig {
     private Duration rebroadcastInterval = DEFAULT_REBROADCAST_INTERVAL;
     private int maxStrikes = DEFAULT_MAX_STRIKES;
     private Duration blockDuration = DEFAULT_BLOCK_DURATION;
+    private int maxRememberedPeers = DEFAULT_MAX_REMEMBERED_PEERS;
     private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
     private int maxProviders = DEFAULT_MAX_PROVIDERS;
     private int workerThreads = DEFAULT_WORKER_THREADS;
@@ -211,6 +224,11 @@ public final class BitswapConfig {
 
     public Builder blockDuration(Duration duration) {
       this.blockDuration = duration;
+      return this;
+    }
+
+    public Builder maxRememberedPeers(int peers) {
+      this.maxRememberedPeers = peers;
       return this;
     }
 

@@ -97,6 +97,8 @@ final class BitswapEngine {
     private int queuedBlocks;
     private long queuedBytes;
     private boolean connected = true;
+    /** When the last connection closed, for forgetting the oldest remembered ledgers first. */
+    private long disconnectedAt;
     /** Set while a thread is building this peer's responses, so only one does. */
     final AtomicBoolean pumping = new AtomicBoolean();
 
@@ -401,21 +403,72 @@ final class BitswapEngine {
 
   /**
    * The peer's last connection closed: its wants go (it re-sends them on reconnecting). The ledger
-   * itself is forgotten unless it records strikes, which must survive a reconnect.
+   * itself is forgotten unless it records strikes, which must survive a reconnect; at most
+   * {@code maxRememberedPeers} such ledgers are kept.
    */
   void peerDisconnected(PeerId peer) {
     PeerLedger l = ledgers.get(peer);
     if (l == null) {
       return;
     }
+    boolean remembered;
     synchronized (l) {
       l.connected = false;
+      l.disconnectedAt = nanoTime.getAsLong();
       l.wantlist.clear();
       l.tasks.clear();
       l.presences.clear();
-      expireBlock(l);
-      if (l.strikes == 0 && !l.blocked) {
-        ledgers.remove(peer, l);
+      remembered = !forgetIfClean(l);
+    }
+    if (remembered) {
+      forgetExcessRemembered();
+    }
+  }
+
+  /** Forgets a disconnected ledger with nothing worth remembering (no strikes, no block in force). Holds l. */
+  private boolean forgetIfClean(PeerLedger l) {
+    expireBlock(l);
+    if (l.strikes == 0 && !l.blocked) {
+      ledgers.remove(l.peer, l);
+      return true;
+    }
+    return false;
+  }
+
+  /** A remembered ledger as it was when the table was scanned. */
+  private record Remembered(PeerLedger ledger, boolean blocked, long blockedUntil, long disconnectedAt) {}
+
+  /** Unblocked peers go first, oldest disconnect first; then blocked ones, the soonest to be released first. */
+  private static final Comparator<Remembered> FORGET_ORDER = Comparator.comparing(Remembered::blocked)
+      .thenComparing((a, b) -> a.blocked()
+          ? Long.compare(a.blockedUntil() - b.blockedUntil(), 0) // nanoTime: compare by difference
+          : Long.compare(a.disconnectedAt() - b.disconnectedAt(), 0));
+
+  /**
+   * Keeps the ledgers of disconnected peers within {@code maxRememberedPeers}: expired blocks are
+   * dropped first, then ledgers in {@link #FORGET_ORDER}. A scan per remembered disconnect, over at
+   * most the connected peers plus the cap.
+   */
+  private void forgetExcessRemembered() {
+    List<Remembered> remembered = new ArrayList<>();
+    for (PeerLedger l : ledgers.values()) {
+      synchronized (l) {
+        if (!l.connected && !forgetIfClean(l)) {
+          remembered.add(new Remembered(l, l.blocked, l.blockedUntil, l.disconnectedAt));
+        }
+      }
+    }
+    int excess = remembered.size() - config.maxRememberedPeers();
+    if (excess <= 0) {
+      return;
+    }
+    remembered.sort(FORGET_ORDER);
+    for (Remembered r : remembered.subList(0, excess)) {
+      PeerLedger l = r.ledger();
+      synchronized (l) {
+        if (!l.connected) { // not if it came back meanwhile
+          ledgers.remove(l.peer, l);
+        }
       }
     }
   }

@@ -120,8 +120,9 @@ public final class BitswapSession implements AutoCloseable {
     bitswap.clientLoop().execute(() -> {
       closed = true;
       for (SessionWant w : new ArrayList<>(wants.values())) {
+        // Only this session's futures: the registry's pending fetch may serve other sessions too.
+        w.callers.forEach(f -> f.completeExceptionally(new CancellationException("session closed")));
         abandon(w.cid.multihash());
-        w.pending.result.completeExceptionally(new CancellationException("session closed"));
       }
       for (Queued q : waiting) {
         q.result().completeExceptionally(new CancellationException("session closed"));
@@ -330,11 +331,30 @@ public final class BitswapSession implements AutoCloseable {
     }
   }
 
+  /**
+   * A peer connected (or identified as speaking Bitswap): asked at once, with want-have, about
+   * every want it has not been asked about yet. Its HAVEs make it a session peer, as a broadcast's do.
+   */
+  void peerAvailable(PeerId peer) {
+    if (closed || peer.equals(bitswap.self())) {
+      return;
+    }
+    for (SessionWant w : wants.values()) {
+      if (!w.pending.result.isDone() && !w.dontHaves.contains(peer) && w.haveAsked.add(peer)) {
+        bitswap.sendWant(peer, w.pending, Entry.wantHave(w.cid, PRIORITY, true));
+      }
+    }
+  }
+
   /** A peer disconnected or cannot be reached: blocks asked of it are asked of others. */
   void peerGone(PeerId peer) {
     peers.remove(peer);
     long now = System.nanoTime();
     for (SessionWant w : new ArrayList<>(wants.values())) {
+      // Its copy of our wantlist, and what it told us, went with the connection: ask it afresh if it returns.
+      w.haveAsked.remove(peer);
+      w.haves.remove(peer);
+      w.dontHaves.remove(peer);
       if (peer.equals(w.blockPeer)) {
         w.blockPeer = null;
         route(w, now);

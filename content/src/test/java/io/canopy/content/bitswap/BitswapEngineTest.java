@@ -193,6 +193,54 @@ class BitswapEngineTest {
   }
 
   @Test
+  void rememberedLedgersAreCappedForgettingTheOldestUnblockedFirst() {
+    BitswapEngine engine = engine(BitswapConfig.builder().maxStrikes(2).maxRememberedPeers(2)
+        .blockDuration(Duration.ofSeconds(60)).build());
+    PeerId blocked = peer();
+    PeerId old = peer();
+    PeerId recent = peer();
+    engine.strike(blocked);
+    assertThat(engine.strike(blocked)).isTrue();
+    engine.peerDisconnected(blocked); // disconnected first, yet kept: it is serving its block
+    now += 1_000_000_000L;
+    engine.strike(old);
+    engine.peerDisconnected(old);
+    now += 1_000_000_000L;
+    engine.strike(recent);
+    engine.peerDisconnected(recent);
+    assertThat(engine.ledgers()).containsOnlyKeys(blocked, recent);
+
+    // Connected peers do not count against the cap.
+    PeerId connected = peer();
+    engine.strike(connected);
+    assertThat(engine.ledgers()).containsOnlyKeys(blocked, recent, connected);
+
+    // Once its block has expired the blocked peer has nothing worth remembering, and goes first.
+    now += Duration.ofSeconds(61).toNanos();
+    PeerId newest = peer();
+    engine.strike(newest);
+    engine.peerDisconnected(newest);
+    assertThat(engine.ledgers()).containsOnlyKeys(recent, newest, connected);
+  }
+
+  @Test
+  void whenOnlyBlockedPeersAreRememberedTheSoonestReleasedIsForgotten() {
+    BitswapEngine engine = engine(BitswapConfig.builder().maxStrikes(1).maxRememberedPeers(2)
+        .blockDuration(Duration.ofSeconds(60)).build());
+    List<PeerId> peers = List.of(peer(), peer(), peer());
+    for (PeerId p : peers) {
+      assertThat(engine.strike(p)).isTrue();
+      engine.peerDisconnected(p);
+      now += 1_000_000_000L;
+    }
+    assertThat(engine.ledgers()).containsOnlyKeys(peers.get(1), peers.get(2));
+  }
+
+  private static PeerId peer() {
+    return Ed25519PrivateKey.generate(new SecureRandom()).peerId();
+  }
+
+  @Test
   void aRottenStoredBlockIsNotServed() {
     BitswapEngine engine = engine(BitswapConfig.DEFAULT);
     Block b = stored(64);

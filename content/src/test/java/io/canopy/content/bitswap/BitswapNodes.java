@@ -43,6 +43,13 @@ final class BitswapNodes implements AutoCloseable {
     return new Node(h, store, b);
   }
 
+  /** Bitswap over a store of the test's own (a decorator, say) on a new host. */
+  Bitswap bitswap(Host h, Blockstore store, BitswapConfig config) {
+    Bitswap b = new Bitswap(h, store, config).start();
+    closeables.add(0, b); // closed before its host
+    return b;
+  }
+
   Node node() throws InterruptedException {
     return node(BitswapConfig.DEFAULT);
   }

@@ -1,5 +1,6 @@
 package io.canopy.content.bitswap;
 
+import static io.canopy.content.bitswap.BitswapNodes.await;
 import static io.canopy.content.bitswap.BitswapNodes.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,6 +69,49 @@ class BitswapSessionTest {
     connect(b.host(), good.host());
     FetchResult r = b.bitswap().fetchDag(root).get(20, TimeUnit.SECONDS);
     assertThat(r.blocks()).isEqualTo(good.store().count());
+  }
+
+  @Test
+  void aFetchStartedBeforeConnectingAsksThePeerAsSoonAsItConnects() throws Exception {
+    // Rebroadcast far beyond the wait below: only asking the new peer at once completes the fetch in time.
+    BitswapNodes.Node b = nodes.node(BitswapConfig.builder().rebroadcastInterval(Duration.ofSeconds(30)).build());
+    BitswapNodes.Node a = nodes.node();
+    Cid root = BitswapNodes.importFile(a.store(), BitswapNodes.randomBytes(13, 700_000), ImportOptions.defaults());
+    CompletableFuture<FetchResult> fetch = b.bitswap().fetchDag(root);
+    await("the root is wanted", () -> b.bitswap().stats().wantsInFlight() == 1);
+    assertThat(fetch).isNotDone();
+
+    connect(b.host(), a.host());
+    assertThat(fetch.get(5, TimeUnit.SECONDS).blocks()).isEqualTo(a.store().count());
+  }
+
+  @Test
+  void closingASessionLeavesAnotherSessionWantingTheSameBlock() throws Exception {
+    BitswapNodes.Node b = nodes.node();
+    BitswapNodes.Node a = nodes.node();
+    Block block = BitswapMessageTest.rawBlock(new SplittableRandom(5), 2000);
+    a.store().put(block);
+    BitswapSession first = b.bitswap().newSession();
+    BitswapSession second = b.bitswap().newSession();
+    CompletableFuture<Block> firstGet = first.get(block.cid());
+    CompletableFuture<Block> secondGet = second.get(block.cid());
+    await("both sessions want it", () -> sessionsWanting(b, block.cid()) == 2);
+
+    first.close();
+    assertThat(firstGet).failsWithin(5, TimeUnit.SECONDS);
+    connect(b.host(), a.host());
+    assertThat(secondGet.get(10, TimeUnit.SECONDS).data()).isEqualTo(block.data());
+  }
+
+  private static int sessionsWanting(BitswapNodes.Node node, Cid cid) {
+    try {
+      return node.bitswap().clientLoop().submit(() -> {
+        WantRegistry.Pending p = node.bitswap().wants().get(cid.multihash());
+        return p == null ? 0 : p.sessions.size();
+      }).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

@@ -1,16 +1,21 @@
 package io.canopy.content.bitswap;
 
+import static io.canopy.content.bitswap.BitswapNodes.await;
 import static io.canopy.content.bitswap.BitswapNodes.connect;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.canopy.content.blockstore.MemoryBlockstore;
 import io.canopy.content.exporter.Exporter;
 import io.canopy.content.importer.ImportOptions;
 import io.canopy.multiformats.Cid;
+import io.canopy.p2p.host.Host;
+import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,37 @@ class BitswapTransferTest {
     assertThat(asked.get()).isEqualTo(root);
     assertThat(sha256(cat(c.store(), root))).isEqualTo(sha256(data));
     assertThat(r.blocks()).isEqualTo(a.store().count());
+  }
+
+  @Test
+  void aFullDiskFailsTheFetchWithItsErrorAndTheSenderIsNotBlamed() throws Exception {
+    BitswapNodes.Node a = nodes.node();
+    Host hostB = nodes.host();
+    MemoryBlockstore memory = new MemoryBlockstore();
+    FullDiskBlockstore disk = new FullDiskBlockstore(memory, 3);
+    Bitswap b = nodes.bitswap(hostB, disk, BitswapConfig.DEFAULT);
+    byte[] data = BitswapNodes.randomBytes(6, 4 * 1024 * 1024 + 99);
+    Cid root = BitswapNodes.importFile(a.store(), data, ImportOptions.defaults());
+    connect(hostB, a.host());
+
+    assertThatThrownBy(() -> b.fetchDag(root).get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(IOException.class).hasMessage(FullDiskBlockstore.NO_SPACE);
+    // Blocks A sent before B's cancels reached it still arrive: wait until every one was handled.
+    await("all blocks sent were handled", () -> {
+      BitswapStats s = b.stats();
+      return a.bitswap().stats().blocksSent() == s.blocksReceived() + s.duplicateBlocks() + s.rejectedBlocks() + disk.failedPuts()
+          && s.wantsInFlight() == 0;
+    });
+    assertThat(b.stats().rejectedBlocks()).isZero();
+    assertThat(b.ledgers().get(a.host().peerId()).strikes()).as("our disk is not the peer's fault").isZero();
+
+    disk.recover();
+    FetchResult r = b.fetchDag(root).get(30, TimeUnit.SECONDS);
+    assertThat(memory.count()).isEqualTo(a.store().count());
+    assertThat(sha256(cat(memory, root))).isEqualTo(sha256(data));
+    assertThat(r.blocks()).isEqualTo(a.store().count());
+    assertThat(b.ledgers().get(a.host().peerId()).strikes()).isZero();
   }
 
   @Test

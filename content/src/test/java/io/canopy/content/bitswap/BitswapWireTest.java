@@ -10,7 +10,9 @@ import io.canopy.content.bitswap.BitswapMessage.Entry;
 import io.canopy.content.bitswap.BitswapMessage.Payload;
 import io.canopy.content.bitswap.BitswapMessage.PresenceType;
 import io.canopy.content.importer.ImportOptions;
+import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
+import io.canopy.p2p.host.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -198,6 +200,24 @@ class BitswapWireTest {
     connect(a.host(), good.host());
     session.addPeer(good.host().peerId());
     assertThat(get.get(15, TimeUnit.SECONDS).data()).isEqualTo(b.data());
+  }
+
+  @Test
+  void ledgersKeptForDisconnectedPeersWithStrikesAreCapped() throws Exception {
+    BitswapNodes.Node a = nodes.node(BitswapConfig.builder().maxRememberedPeers(2).build());
+    List<PeerId> struck = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RawPeer peer = raw(Bitswap.PROTOCOL_1_2_0);
+      PeerId id = peer.host.peerId();
+      peer.sendRaw(a.host(), Bitswap.PROTOCOL_1_2_0, new byte[] {0x0a, 0x05, 0x0a}); // undecodable: a strike
+      await("strike " + i, () -> a.bitswap().ledgers().containsKey(id) && a.bitswap().ledgers().get(id).strikes() == 1);
+      peer.host.connections(a.host().peerId()).forEach(Connection::close);
+      await("disconnect " + i, () -> a.host().connections(id).isEmpty());
+      struck.add(id);
+    }
+    // Without the cap all four would stay; while the last one is still connected there are three.
+    await("only two remembered", () -> a.bitswap().ledgers().size() == 2);
+    assertThat(a.bitswap().ledgers()).containsOnlyKeys(struck.get(2), struck.get(3));
   }
 
   @Test
