@@ -23,8 +23,11 @@ public final class KuboRpcConfig {
    * js-ipfs has no per-request {@code offline} flag: asked for a block it lacks, it waits on
    * Bitswap. A local lookup that has not answered within this time is taken as "absent". Kubo
    * answers at once with {@code offline=true}, so this only matters for {@link KuboDialect#JS_IPFS}.
+   * Short, because Bitswap asks about every block of a DAG before fetching it (a 2 s wait made a
+   * 16 MiB deal miss its deadline): a present block answers in milliseconds on loopback, and a
+   * block wrongly taken as absent is merely fetched again.
    */
-  public static final Duration DEFAULT_LOCAL_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_LOCAL_LOOKUP_TIMEOUT = Duration.ofMillis(300);
   /** Largest single JSON answer accepted (version, id, pin/ls of one CID, error bodies, ...). */
   public static final int DEFAULT_MAX_JSON_BYTES = 256 * 1024;
   /** Largest line accepted in a streamed NDJSON answer (refs/local, repo/gc). */
