@@ -116,10 +116,20 @@ public final class StorageRole implements AutoCloseable {
         .filter(a -> a.peerId().map(p -> !p.equals(host.peerId())).orElse(true))
         .map(a -> host.connect(a).exceptionally(e -> null))
         .toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(dials)
-        .thenCompose(v -> bitswap.fetchDag(root))
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(r -> null);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture.allOf(dials).whenComplete((v, e) -> {
+      CompletableFuture<?> dag = bitswap.fetchDag(root);
+      // Giving up (the deadline) ends the Bitswap session too, so its wants are cancelled.
+      done.whenComplete((r, x) -> dag.completeExceptionally(new java.util.concurrent.CancellationException("deal fetch given up")));
+      dag.whenComplete((r, x) -> {
+        if (x != null) {
+          done.completeExceptionally(x);
+        } else {
+          done.complete(null);
+        }
+      });
+    });
+    return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private CompletableFuture<Set<PeerId>> candidates() {
