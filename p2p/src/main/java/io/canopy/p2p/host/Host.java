@@ -66,6 +66,8 @@ public final class Host implements AutoCloseable {
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final AtomicInteger upgrading = new AtomicInteger();
   private final AtomicInteger pendingDials = new AtomicInteger();
+  /** Dials in progress by the peer they expect: a second connect to that peer joins the first. */
+  private final Map<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private volatile ScheduledFuture<?> idleSweep;
   private volatile boolean closed;
 
@@ -163,6 +165,10 @@ public final class Host implements AutoCloseable {
           return CompletableFuture.completedFuture(c);
         }
       }
+      CompletableFuture<Connection> inProgress = dialing.get(expected.get());
+      if (inProgress != null) {
+        return inProgress;
+      }
     }
     if (!TcpTransport.handles(addr)) {
       return CompletableFuture.failedFuture(new InvalidMultiaddrException("no transport for " + addr + " (only TCP is supported)"));
@@ -173,6 +179,10 @@ public final class Host implements AutoCloseable {
     }
     CompletableFuture<Connection> result = new CompletableFuture<>();
     result.whenComplete((c, e) -> pendingDials.decrementAndGet());
+    expected.ifPresent(peer -> {
+      dialing.put(peer, result);
+      result.whenComplete((c, e) -> dialing.remove(peer, result));
+    });
     Promise<Connection> upgraded = io.next().newPromise();
     upgraded.addListener(f -> complete(result, upgraded));
     tcp.dial(addr.withoutPeerId(), config.dialTimeout(), connectionInitializer(true, expected.orElse(null), upgraded))

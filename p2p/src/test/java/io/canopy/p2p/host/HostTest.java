@@ -64,6 +64,21 @@ class HostTest {
   }
 
   @Test
+  void concurrentDialsToOnePeerShareOneConnectionAndAPeerIdDialUsesThePeerStore() throws Exception {
+    Host a = host();
+    Host b = host();
+    var first = a.connect(addrOf(b));
+    var second = a.connect(addrOf(b)); // e.g. a bootstrap dial and a DHT lookup racing
+    assertThat(second.get(10, TimeUnit.SECONDS)).isSameAs(first.get(10, TimeUnit.SECONDS));
+    assertThat(a.connections(b.peerId())).hasSize(1);
+
+    Host c = host();
+    assertThat(c.connect(b.peerId())).failsWithin(10, TimeUnit.SECONDS).withThrowableThat().withMessageContaining("no known address");
+    c.peerStore().addAddrs(b.peerId(), b.listenAddrs());
+    assertThat(c.connect(b.peerId()).get(10, TimeUnit.SECONDS).remotePeer()).isEqualTo(b.peerId());
+  }
+
+  @Test
   void hundredConcurrentStreamsOverOneConnectionSomeMoving64MiB() throws Exception {
     Host a = host();
     Host b = host();
