@@ -63,7 +63,11 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       description = "How long a replica may fail its checks before it is replaced (default ${DEFAULT-VALUE}).")
   String replicaGrace;
 
-  static final List<String> KNOWN_ROLES = List.of("storage");
+  @Option(names = "--ipfs-gateway", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+      description = "Where the IPFS gateway (GET /ipfs/CID) listens with --roles gateway (default ${DEFAULT-VALUE}).")
+  String ipfsGateway;
+
+  static final List<String> KNOWN_ROLES = List.of("storage", "gateway");
 
   @Override
   public Integer call() {
@@ -76,6 +80,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
         }
       }
       boolean storage = roles.stream().anyMatch(r -> r.trim().equals("storage"));
+      boolean gateway = roles.stream().anyMatch(r -> r.trim().equals("gateway"));
       if (ipfsApi != null && !storage) {
         throw new CommandException("--ipfs-api keeps deal content in an IPFS daemon: it needs --roles storage");
       }
@@ -91,7 +96,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           api == null ? DaemonNode.DEFAULT_API_ADDRESS : apiAddress(api),
           RpcConfig.defaults(),
           duration(fetchTimeout, "--fetch-timeout"),
-          storage, storageConfig, ipfsApi);
+          storage, storageConfig, ipfsApi, gateway ? hostPort(ipfsGateway, "--ipfs-gateway") : null);
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
@@ -105,7 +110,19 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       ready.put("peerId", node.host().peerId().toString());
       ready.put("addrs", DaemonRoutes.listenAddrs(node.host()));
       ready.put("api", node.endpoint().url().toString());
-      ready.put("roles", storage ? List.of("storage") : List.of());
+      List<String> active = new ArrayList<>();
+      if (storage) {
+        active.add("storage");
+      }
+      if (gateway) {
+        active.add("gateway");
+      }
+      ready.put("roles", active);
+      node.gateway().ifPresent(g -> {
+        Map<String, String> http = new LinkedHashMap<>();
+        g.urls().forEach((face, url) -> http.put(face, url.toString()));
+        ready.put("http", http);
+      });
       println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(ready));
       out().flush();
       stopped.await(); // released by the shutdown hook once the node is closed
@@ -134,9 +151,18 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
 
   /** {@code HOST:PORT} (IPv6 as {@code [::1]:PORT}); only loopback: the API is plain HTTP. */
   static InetSocketAddress apiAddress(String text) {
+    InetSocketAddress address = hostPort(text, "--api");
+    if (!address.getAddress().isLoopbackAddress()) {
+      throw new CommandException("--api '" + text + "': the API must listen on a loopback address (127.0.0.1 or [::1]); it speaks plain HTTP");
+    }
+    return address;
+  }
+
+  /** {@code HOST:PORT}, IPv6 as {@code [::1]:PORT}; port 0 picks a free one. */
+  static InetSocketAddress hostPort(String text, String option) {
     int colon = text.lastIndexOf(':');
     if (colon <= 0) {
-      throw new CommandException("--api '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:5001");
+      throw new CommandException(option + " '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:8080");
     }
     String host = text.substring(0, colon).replaceAll("^\\[(.*)]$", "$1");
     int port;
@@ -146,18 +172,13 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       port = -1;
     }
     if (port < 0 || port > 65535) {
-      throw new CommandException("--api '" + text + "': the port must be a number from 0 to 65535");
+      throw new CommandException(option + " '" + text + "': the port must be a number from 0 to 65535");
     }
-    InetAddress address;
     try {
-      address = InetAddress.getByName(host);
+      return new InetSocketAddress(InetAddress.getByName(host), port);
     } catch (UnknownHostException e) {
-      throw new CommandException("--api '" + text + "': unknown host '" + host + "'");
+      throw new CommandException(option + " '" + text + "': unknown host '" + host + "'");
     }
-    if (!address.isLoopbackAddress()) {
-      throw new CommandException("--api '" + text + "': the API must listen on a loopback address (127.0.0.1 or [::1]); it speaks plain HTTP");
-    }
-    return new InetSocketAddress(address, port);
   }
 
   static List<Multiaddr> parse(List<String> texts, String option) {

@@ -15,6 +15,7 @@ import io.canopy.p2p.host.Host;
 import io.canopy.p2p.host.HostConfig;
 import io.canopy.p2p.kad.KadConfig;
 import io.canopy.p2p.kad.KadDht;
+import io.canopy.gateway.Gateway;
 import io.canopy.storage.ContentStore;
 import io.canopy.storage.DealStore;
 import io.canopy.storage.GcGate;
@@ -53,10 +54,10 @@ final class DaemonNode implements AutoCloseable {
   /** What {@code canopy daemon}'s flags decide. */
   record Options(
       List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
-      boolean storage, StorageConfig storageConfig, String ipfsApi) {
+      boolean storage, StorageConfig storageConfig, String ipfsApi, InetSocketAddress ipfsGateway) {
     /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
     Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
-      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null);
+      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null);
     }
   }
 
@@ -71,6 +72,7 @@ final class DaemonNode implements AutoCloseable {
   private Bitswap bitswap;
   private KadDht dht;
   private StorageRole storage;
+  private Gateway gateway;
   private RepoNodeApi node;
   private RpcServer api;
   private ApiEndpoint endpoint;
@@ -136,6 +138,11 @@ final class DaemonNode implements AutoCloseable {
         .start();
     stack.add(storage);
 
+    if (options.ipfsGateway() != null) { // the gateway role: reads fetch what the node lacks from peers
+      gateway = Gateway.start(options.ipfsGateway(), networkBlocks);
+      stack.add(gateway);
+    }
+
     String token = ApiEndpoint.newToken();
     api = new RpcServer(options.apiAddress(), token, options.rpc(), this::describe, log);
     stack.add(api);
@@ -200,6 +207,11 @@ final class DaemonNode implements AutoCloseable {
 
   KadDht dht() {
     return dht;
+  }
+
+  /** The gateway's faces and their URLs, with {@code --roles gateway}. */
+  java.util.Optional<Gateway> gateway() {
+    return java.util.Optional.ofNullable(gateway);
   }
 
   /** Deals this node owns, and (with {@code --roles storage}) the deals it holds for others. */

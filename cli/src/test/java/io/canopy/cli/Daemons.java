@@ -40,7 +40,17 @@ final class Daemons {
     List<String> log = new CopyOnWriteArrayList<>();
     DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
         List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
-        RpcConfig.defaults(), FETCH_TIMEOUT, serve, storage, null), log::add);
+        RpcConfig.defaults(), FETCH_TIMEOUT, serve, storage, null, null), log::add);
+    return new InProcess(node, log);
+  }
+
+  /** A node with {@code --roles gateway}, its IPFS gateway on a free loopback port. */
+  static InProcess inProcessGateway(Path home, List<Multiaddr> bootstrap) throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
+        List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
+        RpcConfig.defaults(), FETCH_TIMEOUT, false, io.canopy.storage.StorageConfig.defaults(), null,
+        new java.net.InetSocketAddress("127.0.0.1", 0)), log::add);
     return new InProcess(node, log);
   }
 

@@ -1,0 +1,77 @@
+package io.canopy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.canopy.multiaddr.Multiaddr;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `canopy daemon --roles gateway`: its IPFS gateway serves content the node does not have, fetched
+ * from a peer over Bitswap, and `canopy daemon` prints the gateway's URL in its ready line.
+ */
+class GatewayRoleTest {
+  @TempDir Path tmp;
+
+  CliRun cli(Path home) {
+    return new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
+  }
+
+  @Test
+  void theGatewayServesWhatAPeerHas() throws Exception {
+    Path homeA = tmp.resolve("a");
+    Path homeG = tmp.resolve("g");
+    cli(homeA).run("init").ok();
+    cli(homeG).run("init").ok();
+    try (Daemons.InProcess a = Daemons.inProcess(homeA);
+         Daemons.InProcess g = Daemons.inProcessGateway(homeG, List.of(Multiaddr.parse(a.addr())))) {
+      byte[] data = new byte[900_000];
+      new Random(9).nextBytes(data);
+      Path file = tmp.resolve("photo.jpg");
+      Files.write(file, data);
+      String cid = cli(homeA).run("add", "-q", file.toString()).ok().out().trim();
+      cli(homeG).run("swarm", "connect", a.addr()).ok();
+
+      URI gateway = g.node().gateway().orElseThrow().urls().get("ipfsGateway");
+      HttpResponse<byte[]> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(gateway.resolve("/ipfs/" + cid)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(MessageDigest.getInstance("SHA-256").digest(r.body())).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+      assertThat(r.headers().firstValue("ETag")).hasValue("\"" + cid + "\"");
+    }
+  }
+
+  @Test
+  void theReadyLineNamesTheGateway() throws Exception {
+    Path home = tmp.resolve("p");
+    cli(home).run("init").ok();
+    Process p = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+            Canopy.class.getName(), "--home", home.toString(), "daemon", "--listen", "/ip4/127.0.0.1/tcp/0",
+            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0")
+        .redirectError(tmp.resolve("stderr.txt").toFile()).start();
+    try {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+      var ready = HomeConfig.JSON.readTree(line);
+      assertThat(ready.path("roles").toString()).isEqualTo("[\"gateway\"]");
+      String url = ready.path("http").path("ipfsGateway").asText();
+      assertThat(url).startsWith("http://127.0.0.1:");
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(url + "/ipfs/not-a-cid")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(400);
+    } finally {
+      p.destroy();
+      p.waitFor();
+    }
+    cli(home).run("daemon", "--roles", "compute").failsNaming("unknown role 'compute'");
+  }
+}

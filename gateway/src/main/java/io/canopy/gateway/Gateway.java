@@ -1,0 +1,79 @@
+package io.canopy.gateway;
+
+import io.canopy.content.block.Blockstore;
+import io.canopy.gateway.ipfs.IpfsGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway role's HTTP faces, each on its own address: today the IPFS path gateway; S3 and the
+ * Kubo RPC subset join here. One Vert.x instance serves them; blocking work (exporting DAGs,
+ * fetching blocks from peers) runs on its worker pool, never on an event loop.
+ */
+public final class Gateway implements AutoCloseable {
+  /** Limits every face shares: request line and headers (oversized ones get 414/431 from Vert.x). */
+  public static final int MAX_INITIAL_LINE = 8 * 1024;
+  public static final int MAX_HEADER_SIZE = 16 * 1024;
+  public static final int WORKER_THREADS = 32;
+
+  private final Vertx vertx;
+  private final Map<String, URI> urls = new LinkedHashMap<>();
+
+  private Gateway(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Starts the IPFS gateway on {@code ipfsGateway}, reading blocks from {@code blocks}. */
+  public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks) throws Exception {
+    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
+    try {
+      g.listen("ipfsGateway", ipfsGateway, new IpfsGateway(g.vertx, blocks));
+      return g;
+    } catch (Exception e) {
+      g.close();
+      throw e;
+    }
+  }
+
+  private void listen(String face, InetSocketAddress address, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler)
+      throws Exception {
+    HttpServerOptions options = new HttpServerOptions()
+        .setMaxInitialLineLength(MAX_INITIAL_LINE)
+        .setMaxHeaderSize(MAX_HEADER_SIZE)
+        .setIdleTimeout(120)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    HttpServer server;
+    try {
+      server = vertx.createHttpServer(options).requestHandler(handler)
+          .listen(address.getPort(), address.getHostString())
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new java.io.IOException("cannot listen on " + address + " for the " + face + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    String host = address.getAddress() != null && address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
+    urls.put(face, URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.actualPort()));
+  }
+
+  /** Each face's base URL, e.g. {@code ipfsGateway → http://127.0.0.1:8080}. */
+  public Map<String, URI> urls() {
+    return Map.copyOf(urls);
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      System.getLogger(Gateway.class.getName()).log(System.Logger.Level.WARNING, "the gateway did not stop cleanly", e);
+    }
+  }
+}
