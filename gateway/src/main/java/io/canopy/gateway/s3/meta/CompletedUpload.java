@@ -1,0 +1,13 @@
+package io.canopy.gateway.s3.meta;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A completed multipart upload: the object written, the parts it was made of (in order), the
+ * uploaded parts the request left out (S3 discards them), the object it replaced, and the CIDs no
+ * row refers to any more (discarded parts', the replaced object's) whose deals the caller may
+ * release. The used parts' CIDs are not listed there: their blocks are now inside the object's DAG.
+ */
+public record CompletedUpload(S3Object object, List<Part> parts, List<Part> discarded, Optional<S3Object> replaced,
+                              List<String> releasableCids) {}
