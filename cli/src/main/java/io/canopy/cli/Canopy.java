@@ -40,6 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DaemonCommand.class,
       SwarmCommand.class,
       DealCommand.class,
+      GatewayCommand.class,
       PingCommand.class,
       VersionCommand.class,
     })

@@ -35,6 +35,8 @@ final class Home {
   static final String DATABASE_FILE = "canopy.db";
   /** Storage deals this node holds for others and owns (storage-node's DealStore). */
   static final String DEALS_FILE = "deals.db";
+  /** The gateway's S3 accounts, keys, buckets and objects (gateway's S3Metadata on SQLite). */
+  static final String S3_FILE = "s3.db";
   static final String LOCK_FILE = "repo.lock";
   static final String API_FILE = "api";
 
@@ -62,6 +64,10 @@ final class Home {
 
   Path dealsFile() {
     return dir.resolve(DEALS_FILE);
+  }
+
+  Path s3File() {
+    return dir.resolve(S3_FILE);
   }
 
   Path lockFile() {
