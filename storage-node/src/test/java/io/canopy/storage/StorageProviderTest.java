@@ -16,14 +16,13 @@ import io.canopy.multiformats.Cid;
 import io.canopy.protocol.storage.Deal;
 import io.canopy.protocol.storage.StorageMessage;
 import io.canopy.protocol.storage.StorageMessage.Code;
+import io.canopy.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +58,7 @@ class StorageProviderTest {
     pins = new PinStore(dir.resolve("canopy.db"), blocks);
     deals = new DealStore(dir.resolve("deals.db"));
     worker = Executors.newFixedThreadPool(2);
-    clock = new MutableClock(1_000_000);
+    clock = new MutableClock(Instant.ofEpochMilli(1_000_000));
     provider = provider(StorageConfig.builder().capacityBytes(1_000_000).build(), copyFrom(elsewhere));
   }
 
@@ -280,37 +279,5 @@ class StorageProviderTest {
         throw new java.io.UncheckedIOException(e);
       }
     });
-  }
-
-  private static final class MutableClock extends Clock {
-    private long millis;
-
-    MutableClock(long millis) {
-      this.millis = millis;
-    }
-
-    void advance(Duration d) {
-      millis += d.toMillis();
-    }
-
-    @Override
-    public long millis() {
-      return millis;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }

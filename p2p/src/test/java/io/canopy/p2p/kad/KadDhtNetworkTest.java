@@ -1,5 +1,6 @@
 package io.canopy.p2p.kad;
 
+import io.canopy.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.canopy.gateway.s3.meta;
 
+import io.canopy.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +50,7 @@ abstract class S3MetadataContractTest {
       (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   static final long MIB = 1024 * 1024;
 
-  protected final TestClock clock = new TestClock(Instant.parse("2026-03-04T05:06:07.089Z"));
+  protected final MutableClock clock = new MutableClock(Instant.parse("2026-03-04T05:06:07.089Z"));
   private final List<S3Metadata> opened = new ArrayList<>();
   protected S3Metadata meta;
 

@@ -1,4 +1,4 @@
-package io.canopy.gateway.s3.meta;
+package io.canopy.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,15 +6,15 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the tests move by hand, so last-modified and initiation times are exact. */
-final class TestClock extends Clock {
+/** A clock tests move by hand, so that expiry and timestamps are tested exactly and without waiting. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  TestClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
