@@ -38,11 +38,11 @@
 // the node and exits 0 when stdin closes.
 
 import './polyfill.mjs'
+import { runCommandLoop } from './command-loop.mjs'
 import { createHash } from 'node:crypto'
 import { createReadStream, realpathSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { setMaxListeners } from 'node:events'
-import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
@@ -274,18 +274,6 @@ async function main () {
     return {}
   }
 
-  let stopping = false
-  async function shutdown (code) {
-    if (stopping) return
-    stopping = true
-    try {
-      await helia.stop()
-    } catch (err) {
-      log('stop failed:', describe(err))
-    }
-    process.exit(code)
-  }
-
   const commands = {
     dial,
     add: (cmd) => addFile(fs, cmd.path, cmd, timeoutSignal(cmd)),
@@ -296,56 +284,18 @@ async function main () {
     peers: async () => ({ peers: libp2p.getPeers().map(String) })
   }
 
-  async function run (line) {
-    let cmd
-    try {
-      cmd = JSON.parse(line)
-    } catch (err) {
-      answer({ ok: false, error: `bad JSON: ${describe(err)}` })
-      return
-    }
-    const id = cmd?.id !== undefined ? { id: cmd.id } : {}
-    if (cmd?.cmd === 'stop') {
-      try {
-        await helia.stop()
-        answer({ ok: true, ...id })
-      } catch (err) {
-        answer({ ok: false, error: describe(err), ...id })
-      }
-      stopping = true
-      process.exit(0)
-    }
-    const handler = commands[cmd?.cmd]
-    if (handler == null) {
-      answer({ ok: false, error: `unknown command ${JSON.stringify(cmd?.cmd)}`, ...id })
-      return
-    }
-    try {
-      answer({ ok: true, ...id, ...(await handler(cmd)) })
-    } catch (err) {
-      log(`${cmd.cmd} failed:`, err)
-      answer({ ok: false, error: describe(err), ...id })
-    }
-  }
-
-  answer({
-    peerId: libp2p.peerId.toString(),
-    addrs: libp2p.getMultiaddrs().map(String),
-    protocols: libp2p.getProtocols()
+  runCommandLoop({
+    ready: {
+      peerId: libp2p.peerId.toString(),
+      addrs: libp2p.getMultiaddrs().map(String),
+      protocols: libp2p.getProtocols()
+    },
+    commands,
+    stop: () => helia.stop(),
+    answer,
+    describe,
+    log
   })
-
-  // One command at a time, in arrival order, so answers come back in command order.
-  let queue = Promise.resolve()
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
-  lines.on('line', (line) => {
-    if (line.trim() === '') return
-    queue = queue.then(() => run(line))
-  })
-  lines.on('close', () => {
-    queue = queue.then(() => shutdown(0))
-  })
-  process.on('SIGTERM', () => { shutdown(0) })
-  process.on('SIGINT', () => { shutdown(0) })
 }
 
 // Run as a program, not when bench-bitswap.mjs imports the helpers above.

@@ -44,9 +44,9 @@
 // turns on js-libp2p's own). The process stops the node and exits 0 when stdin closes.
 
 import './polyfill.mjs'
+import { runCommandLoop } from './command-loop.mjs'
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { createInterface } from 'node:readline'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -349,18 +349,6 @@ async function main () {
     return { peers }
   }
 
-  let stopping = false
-  async function shutdown (code) {
-    if (stopping) return
-    stopping = true
-    try {
-      await node.stop()
-    } catch (err) {
-      log('stop failed:', describe(err))
-    }
-    process.exit(code)
-  }
-
   const commands = {
     dial,
     ping: pingCmd,
@@ -374,56 +362,18 @@ async function main () {
     kadRoutingTable
   }
 
-  async function run (line) {
-    let cmd
-    try {
-      cmd = JSON.parse(line)
-    } catch (err) {
-      answer({ ok: false, error: `bad JSON: ${describe(err)}` })
-      return
-    }
-    const id = cmd?.id !== undefined ? { id: cmd.id } : {}
-    if (cmd?.cmd === 'stop') {
-      try {
-        await node.stop()
-        answer({ ok: true, ...id })
-      } catch (err) {
-        answer({ ok: false, error: describe(err), ...id })
-      }
-      stopping = true
-      process.exit(0)
-    }
-    const handler = commands[cmd?.cmd]
-    if (handler == null) {
-      answer({ ok: false, error: `unknown command ${JSON.stringify(cmd?.cmd)}`, ...id })
-      return
-    }
-    try {
-      answer({ ok: true, ...id, ...(await handler(cmd)) })
-    } catch (err) {
-      log(`${cmd.cmd} failed:`, err)
-      answer({ ok: false, error: describe(err), ...id })
-    }
-  }
-
-  answer({
-    peerId: node.peerId.toString(),
-    addrs: node.getMultiaddrs().map(String),
-    protocols: node.getProtocols()
+  runCommandLoop({
+    ready: {
+      peerId: node.peerId.toString(),
+      addrs: node.getMultiaddrs().map(String),
+      protocols: node.getProtocols()
+    },
+    commands,
+    stop: () => node.stop(),
+    answer,
+    describe,
+    log
   })
-
-  // One command at a time, in arrival order, so answers come back in command order.
-  let queue = Promise.resolve()
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
-  lines.on('line', (line) => {
-    if (line.trim() === '') return
-    queue = queue.then(() => run(line))
-  })
-  lines.on('close', () => {
-    queue = queue.then(() => shutdown(0))
-  })
-  process.on('SIGTERM', () => { shutdown(0) })
-  process.on('SIGINT', () => { shutdown(0) })
 }
 
 process.on('unhandledRejection', (err) => {
