@@ -37,7 +37,10 @@ class DealCommandTest {
 
   @AfterEach
   void stop() {
-    daemons.forEach(Daemons.InProcess::close);
+    // Owner first (it was started last), so its repair loop does not chase the nodes as they stop.
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
   }
 
   CliRun cli(Path home) {

@@ -2,6 +2,11 @@ package io.canopy.gateway;
 
 import io.canopy.content.block.Blockstore;
 import io.canopy.gateway.ipfs.IpfsGateway;
+import io.canopy.gateway.s3.S3Addressing;
+import io.canopy.gateway.s3.S3Handler;
+import io.canopy.gateway.s3.auth.S3AuthConfig;
+import io.canopy.gateway.s3.data.ObjectData;
+import io.canopy.gateway.s3.meta.S3Metadata;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -13,8 +18,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway role's HTTP faces, each on its own address: today the IPFS path gateway; S3 and the
- * Kubo RPC subset join here. One Vert.x instance serves them; blocking work (exporting DAGs,
+ * The gateway role's HTTP faces, each on its own address: the IPFS path gateway and S3; the Kubo
+ * RPC subset joins here. One Vert.x instance serves them; blocking work (exporting DAGs,
  * fetching blocks from peers) runs on its worker pool, never on an event loop.
  */
 public final class Gateway implements AutoCloseable {
@@ -35,6 +40,45 @@ public final class Gateway implements AutoCloseable {
     Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
     try {
       g.listen("ipfsGateway", ipfsGateway, new IpfsGateway(g.vertx, blocks));
+      return g;
+    } catch (Exception e) {
+      g.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The S3 face's settings: where it listens, where its metadata lives, and the base domains of
+   * virtual-hosted-style addressing ({@link S3Addressing#pathStyleOnly()} for none).
+   */
+  public record S3Face(InetSocketAddress address, S3Metadata metadata, S3Addressing addressing, S3AuthConfig auth) {
+    public S3Face {
+      java.util.Objects.requireNonNull(address, "address");
+      java.util.Objects.requireNonNull(metadata, "metadata");
+      addressing = addressing == null ? S3Addressing.pathStyleOnly() : addressing;
+      auth = auth == null ? S3AuthConfig.defaults() : auth;
+    }
+
+    public S3Face(InetSocketAddress address, S3Metadata metadata) {
+      this(address, metadata, null, null);
+    }
+  }
+
+  /**
+   * Starts the IPFS gateway on {@code ipfsGateway} and, next to it, the S3 face (objects stored
+   * in {@code blocks}); a null {@code ipfsGateway} leaves the IPFS gateway out. The caller keeps
+   * ownership of the S3 metadata (and closes it after the gateway).
+   */
+  public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks, S3Face s3) throws Exception {
+    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
+    try {
+      if (ipfsGateway != null) {
+        g.listen("ipfsGateway", ipfsGateway, new IpfsGateway(g.vertx, blocks));
+      }
+      if (s3 != null) {
+        g.listen("s3", s3.address(),
+            new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.addressing(), s3.auth()));
+      }
       return g;
     } catch (Exception e) {
       g.close();
