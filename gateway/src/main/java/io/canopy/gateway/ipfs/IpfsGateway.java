@@ -58,10 +58,11 @@ public final class IpfsGateway implements Handler<HttpServerRequest> {
       return;
     }
     boolean head = req.method() == HttpMethod.HEAD;
+    // Unordered: requests must not queue behind one another (a block fetched from a slow peer, a slow client).
     vertx.executeBlocking(() -> {
       serve(req, res, g, head);
       return null;
-    }).onFailure(e -> fail(res, g, e));
+    }, false).onFailure(e -> fail(res, g, e));
   }
 
   private void serve(HttpServerRequest req, HttpServerResponse res, GatewayRequest g, boolean head) throws IOException {

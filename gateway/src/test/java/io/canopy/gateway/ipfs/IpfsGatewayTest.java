@@ -158,6 +158,64 @@ class IpfsGatewayTest {
   }
 
   @Test
+  void aStuckRequestDoesNotHoldUpOthers() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Cid stuck = Cid.parse("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy");
+    // A store where one block takes as long as the test wants: a fetch from a peer that is slow.
+    io.canopy.content.block.Blockstore slow = new io.canopy.content.block.Blockstore() {
+      @Override
+      public boolean has(Cid cid) throws java.io.IOException {
+        return blocks.has(cid);
+      }
+
+      @Override
+      public byte[] get(Cid cid) throws java.io.IOException {
+        if (cid.equals(stuck)) {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return blocks.get(cid);
+      }
+
+      @Override
+      public void put(Block block) throws java.io.IOException {
+        blocks.put(block);
+      }
+
+      @Override
+      public void delete(Cid cid) throws java.io.IOException {
+        blocks.delete(cid);
+      }
+
+      @Override
+      public long size(Cid cid) throws java.io.IOException {
+        return blocks.size(cid);
+      }
+
+      @Override
+      public java.util.stream.Stream<Cid> keys() throws java.io.IOException {
+        return blocks.keys();
+      }
+    };
+    HttpServer second = vertx.createHttpServer().requestHandler(new IpfsGateway(vertx, slow)).listen(0, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    String url = "http://127.0.0.1:" + second.actualPort();
+    var hanging = http.sendAsync(HttpRequest.newBuilder(URI.create(url + "/ipfs/" + stuck)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    try {
+      HttpResponse<byte[]> other = http.send(HttpRequest.newBuilder(URI.create(url + "/ipfs/" + bigCid))
+          .timeout(java.time.Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(other.body()).isEqualTo(big);
+      assertThat(hanging).isNotDone();
+    } finally {
+      release.countDown();
+    }
+    assertThat(hanging.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void badRequestsGetAReason() throws Exception {
     assertThat(get("/ipfs/not-a-cid").statusCode()).isEqualTo(400);
     assertThat(get("/ipfs/" + plainDir + "/nope.txt").statusCode()).isEqualTo(404);
