@@ -7,17 +7,33 @@
 
 import { createInterface } from 'node:readline'
 
+// Bound before the peers redirect console output: stdout carries the protocol only.
+const stdoutWrite = process.stdout.write.bind(process.stdout)
+
+/** Writes one JSON line on stdout. */
+export function answer (obj) {
+  stdoutWrite(JSON.stringify(obj) + '\n')
+}
+
+/** An error as answer text, with the causes of an AggregateError. */
+export function describe (err) {
+  if (err == null) return 'unknown error'
+  let text = err.name != null && err.name !== 'Error' ? `${err.name}: ${err.message}` : String(err.message ?? err)
+  if (Array.isArray(err.errors) && err.errors.length > 0) {
+    text += ' [' + err.errors.map(describe).join('; ') + ']'
+  }
+  return text
+}
+
 /**
  * @param {object} options
  * @param {object} options.ready - the ready line ({peerId, addrs, protocols})
  * @param {Record<string, (cmd: object) => Promise<object>>} options.commands - handlers by "cmd";
  *   each returns the answer's fields besides "ok" and "id"
  * @param {() => Promise<void>} options.stop - stops the node
- * @param {(obj: object) => void} options.answer - writes one JSON line on stdout
- * @param {(err: unknown) => string} options.describe - an error as answer text
  * @param {(...args: unknown[]) => void} options.log - logs to stderr
  */
-export function runCommandLoop ({ ready, commands, stop, answer, describe, log }) {
+export function runCommandLoop ({ ready, commands, stop, log }) {
   let stopping = false
   async function shutdown (code) {
     if (stopping) return

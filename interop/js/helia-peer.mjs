@@ -38,7 +38,7 @@
 // the node and exits 0 when stdin closes.
 
 import './polyfill.mjs'
-import { runCommandLoop } from './command-loop.mjs'
+import { describe, runCommandLoop } from './command-loop.mjs'
 import { createHash } from 'node:crypto'
 import { createReadStream, realpathSync } from 'node:fs'
 import { open } from 'node:fs/promises'
@@ -64,21 +64,9 @@ const DEFAULT_TIMEOUT_MS = 120_000
 const KUBO_CHUNK_SIZE = 262_144
 const KUBO_MAX_LINKS = 174
 
-const stdoutWrite = process.stdout.write.bind(process.stdout)
 const log = (...args) => console.error('[helia-peer]', ...args)
 
-function answer (obj) {
-  stdoutWrite(JSON.stringify(obj) + '\n')
-}
 
-function describe (err) {
-  if (err == null) return 'unknown error'
-  let text = err.name != null && err.name !== 'Error' ? `${err.name}: ${err.message}` : String(err.message ?? err)
-  if (Array.isArray(err.errors) && err.errors.length > 0) {
-    text += ' [' + err.errors.map(describe).join('; ') + ']'
-  }
-  return text
-}
 
 function parseArgs (argv) {
   const opts = { seed: null, listen: [] }
@@ -292,8 +280,6 @@ async function main () {
     },
     commands,
     stop: () => helia.stop(),
-    answer,
-    describe,
     log
   })
 }

@@ -44,7 +44,7 @@
 // turns on js-libp2p's own). The process stops the node and exits 0 when stdin closes.
 
 import './polyfill.mjs'
-import { runCommandLoop } from './command-loop.mjs'
+import { describe, runCommandLoop } from './command-loop.mjs'
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
@@ -65,23 +65,11 @@ const ECHO_CHUNK = 64 * 1024
 const MAX_ECHO_STREAMS = 1024
 
 // stdout carries the protocol only: anything else that prints goes to stderr.
-const stdoutWrite = process.stdout.write.bind(process.stdout)
 console.log = console.error
 console.info = console.error
 const log = (...args) => console.error('[libp2p-peer]', ...args)
 
-function answer (obj) {
-  stdoutWrite(JSON.stringify(obj) + '\n')
-}
 
-function describe (err) {
-  if (err == null) return 'unknown error'
-  let text = err.name != null && err.name !== 'Error' ? `${err.name}: ${err.message}` : String(err.message ?? err)
-  if (Array.isArray(err.errors) && err.errors.length > 0) {
-    text += ' [' + err.errors.map(describe).join('; ') + ']'
-  }
-  return text
-}
 
 function parseArgs (argv) {
   const opts = { seed: null, listen: [], connectionMonitor: true, kadDht: false }
@@ -370,8 +358,6 @@ async function main () {
     },
     commands,
     stop: () => node.stop(),
-    answer,
-    describe,
     log
   })
 }

@@ -1,7 +1,6 @@
 package io.canopy.storage;
 
 import io.canopy.content.block.BlockNotFoundException;
-import io.canopy.content.dag.DagWalker;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiaddr.Multiaddr;
@@ -333,25 +332,17 @@ public final class DealManager {
   /** The DAG's size in bytes if it is here or can be fetched; empty if not. */
   private Optional<Long> dagSize(Cid root) throws IOException {
     try {
-      return Optional.of(sizeOfLocal(root));
+      return Optional.of(DagSize.of(local.blocks(), root, false));
     } catch (BlockNotFoundException missing) {
       try {
         fetcher.fetch(root, List.of(), config.fetchTimeout(0)).join();
-        return Optional.of(sizeOfLocal(root));
+        return Optional.of(DagSize.of(local.blocks(), root, false));
       } catch (CompletionException | BlockNotFoundException e) {
         return Optional.empty();
       }
     }
   }
 
-  private long sizeOfLocal(Cid root) throws IOException {
-    long[] total = {0};
-    DagWalker.over(local.blocks()).walk(root, (cid, data) -> {
-      total[0] += data.length;
-      return true;
-    });
-    return total[0];
-  }
 
   private List<Multiaddr> selfSources() {
     return host.listenAddrs().stream().limit(StorageMessage.MAX_SOURCES / 2).map(a -> a.withPeerId(host.peerId())).toList();

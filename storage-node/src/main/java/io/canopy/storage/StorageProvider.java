@@ -1,6 +1,5 @@
 package io.canopy.storage;
 
-import io.canopy.content.dag.DagWalker;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
@@ -143,7 +142,7 @@ public final class StorageProvider {
         collectGarbageLater(); // the partial DAG may be what filled the disk
         return new Rejected(Code.FETCH_FAILED, "cannot fetch " + deal.root() + ": " + why);
       }
-      long actual = verifiedSize(deal.root());
+      long actual = DagSize.of(store.blocks(), deal.root(), true);
       if (actual > deal.size()) {
         deals.removeHeld(deal.id());
         return new Rejected(Code.BAD_DEAL, "the DAG of " + deal.root() + " is " + actual + " bytes, the deal says " + deal.size());
@@ -163,15 +162,6 @@ public final class StorageProvider {
     }
   }
 
-  /** Walks the DAG re-hashing every block: the sum of block sizes, or an exception naming a missing or corrupt block. */
-  private long verifiedSize(Cid root) throws IOException {
-    long[] total = {0};
-    DagWalker.verifying(store.blocks()).walk(root, (cid, data) -> {
-      total[0] += data.length;
-      return true;
-    });
-    return total[0];
-  }
 
   private StorageMessage check(String dealId) {
     try {
