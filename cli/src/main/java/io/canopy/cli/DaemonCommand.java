@@ -2,6 +2,7 @@ package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.canopy.cli.rpc.RpcConfig;
+import io.canopy.gateway.s3.data.DealKeeper;
 import io.canopy.storage.StorageConfig;
 import io.canopy.multiaddr.InvalidMultiaddrException;
 import io.canopy.multiaddr.Multiaddr;
@@ -44,7 +45,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   String fetchTimeout;
 
   @Option(names = "--roles", paramLabel = "ROLE[,ROLE]", split = ",",
-      description = "Roles this node takes on besides owning deals: storage (hold deals for others).")
+      description = "Roles this node takes on besides owning deals: storage (hold deals for others), gateway (S3, IPFS gateway and Kubo RPC faces).")
   List<String> roles = new ArrayList<>();
 
   @Option(names = "--storage-max", paramLabel = "SIZE",
@@ -66,6 +67,32 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   @Option(names = "--ipfs-gateway", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
       description = "Where the IPFS gateway (GET /ipfs/CID) listens with --roles gateway (default ${DEFAULT-VALUE}).")
   String ipfsGateway;
+
+  @Option(names = "--s3", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9000",
+      description = "Where the S3 API listens with --roles gateway (default ${DEFAULT-VALUE}).")
+  String s3;
+
+  @Option(names = "--rpc", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5001",
+      description = "Where the Kubo RPC subset (/api/v0/…, no authentication: keep it on loopback) listens with --roles gateway "
+          + "(default ${DEFAULT-VALUE}).")
+  String rpc;
+
+  @Option(names = "--database", paramLabel = "URL",
+      description = "Keep the gateway's S3 metadata in PostgreSQL (postgresql://user:password@host:5432/db), shared by several "
+          + "gateways; default: the home's SQLite file.")
+  String database;
+
+  @Option(names = "--s3-domain", paramLabel = "DOMAIN",
+      description = "Base domain for virtual-hosted-style S3 requests (BUCKET.DOMAIN); repeatable. Without it, path style only.")
+  List<String> s3Domains = new ArrayList<>();
+
+  @Option(names = "--s3-replicas", paramLabel = "R", defaultValue = "3",
+      description = "Storage nodes each S3 object is placed on (default ${DEFAULT-VALUE}).")
+  int s3Replicas;
+
+  @Option(names = "--s3-write-quorum", paramLabel = "W", defaultValue = "1",
+      description = "Storage nodes that must hold an object before its PUT is acknowledged, when any exist (default ${DEFAULT-VALUE}).")
+  int s3WriteQuorum;
 
   static final List<String> KNOWN_ROLES = List.of("storage", "gateway");
 
@@ -96,7 +123,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           api == null ? DaemonNode.DEFAULT_API_ADDRESS : apiAddress(api),
           RpcConfig.defaults(),
           duration(fetchTimeout, "--fetch-timeout"),
-          storage, storageConfig, ipfsApi, gateway ? hostPort(ipfsGateway, "--ipfs-gateway") : null);
+          storage, storageConfig, ipfsApi, gateway ? gatewayOptions() : null);
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
@@ -127,6 +154,16 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       out().flush();
       stopped.await(); // released by the shutdown hook once the node is closed
     });
+  }
+
+  private DaemonNode.GatewayOptions gatewayOptions() {
+    if (s3WriteQuorum < 1 || s3WriteQuorum > s3Replicas) {
+      throw new CommandException("--s3-write-quorum " + s3WriteQuorum + ": must be between 1 and --s3-replicas (" + s3Replicas + ")");
+    }
+    DealKeeper.Config defaults = DealKeeper.Config.defaults();
+    return new DaemonNode.GatewayOptions(hostPort(ipfsGateway, "--ipfs-gateway"), hostPort(s3, "--s3"), hostPort(rpc, "--rpc"),
+        database, List.copyOf(s3Domains),
+        new DealKeeper.Config(s3Replicas, s3WriteQuorum, defaults.dealDuration(), defaults.price(), defaults.sweepInterval()));
   }
 
   /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 30d}: a positive duration. */

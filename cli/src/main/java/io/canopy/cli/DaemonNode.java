@@ -15,7 +15,11 @@ import io.canopy.p2p.host.Host;
 import io.canopy.p2p.host.HostConfig;
 import io.canopy.p2p.kad.KadConfig;
 import io.canopy.p2p.kad.KadDht;
+import io.canopy.content.block.Blockstore;
 import io.canopy.gateway.Gateway;
+import io.canopy.gateway.s3.S3Addressing;
+import io.canopy.gateway.s3.data.DealKeeper;
+import io.canopy.gateway.s3.meta.JdbcS3Metadata;
 import io.canopy.storage.ContentStore;
 import io.canopy.storage.DealStore;
 import io.canopy.storage.GcGate;
@@ -54,10 +58,23 @@ final class DaemonNode implements AutoCloseable {
   /** What {@code canopy daemon}'s flags decide. */
   record Options(
       List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
-      boolean storage, StorageConfig storageConfig, String ipfsApi, InetSocketAddress ipfsGateway) {
+      boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway) {
     /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
     Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
       this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null);
+    }
+  }
+
+  /**
+   * The gateway role's faces and where S3 metadata lives: {@code database} null is the home's
+   * SQLite file; {@code s3Domains} are the base domains of virtual-hosted-style bucket addressing.
+   */
+  record GatewayOptions(InetSocketAddress ipfsGateway, InetSocketAddress s3, InetSocketAddress rpc, String database,
+                        List<String> s3Domains, DealKeeper.Config objectDeals) {
+    /** Every face on a free loopback port, metadata in the home: for tests. */
+    static GatewayOptions onFreePorts() {
+      InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+      return new GatewayOptions(any, any, any, null, List.of(), DealKeeper.Config.defaults());
     }
   }
 
@@ -138,9 +155,8 @@ final class DaemonNode implements AutoCloseable {
         .start();
     stack.add(storage);
 
-    if (options.ipfsGateway() != null) { // the gateway role: reads fetch what the node lacks from peers
-      gateway = Gateway.start(options.ipfsGateway(), networkBlocks);
-      stack.add(gateway);
+    if (options.gateway() != null) {
+      startGateway(options.gateway(), content, networkBlocks, deals);
     }
 
     String token = ApiEndpoint.newToken();
@@ -167,6 +183,28 @@ final class DaemonNode implements AutoCloseable {
         }
       });
     }
+  }
+
+  /**
+   * The gateway role. Its blockstore reads what the node lacks from peers; S3 objects are pinned in
+   * the node's content store and placed in storage deals by a {@link DealKeeper}.
+   */
+  private void startGateway(GatewayOptions options, ContentStore content, BitswapBlockstore networkBlocks, DealStore deals)
+      throws Exception {
+    JdbcS3Metadata metadata = GatewayDatabase.open(home, options.database());
+    stack.add(metadata);
+    DealKeeper keeper = new DealKeeper(content, gcLock, storage.deals(), deals, metadata, options.objectDeals());
+    stack.add(keeper);
+    Blockstore blocks = networkBlocks;
+    if (content.blocks() != repo.blocks()) { // --ipfs-api: objects go where the node pins
+      BitswapBlockstore onIpfs = new BitswapBlockstore(content.blocks(), bitswap);
+      stack.add(onIpfs);
+      blocks = onIpfs;
+    }
+    S3Addressing addressing = options.s3Domains().isEmpty()
+        ? S3Addressing.pathStyleOnly() : S3Addressing.of(options.s3Domains().toArray(String[]::new));
+    gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null));
+    stack.add(gateway);
   }
 
   /** Announces a newly pinned DAG root on the DHT, so that peers can find this node for it. */

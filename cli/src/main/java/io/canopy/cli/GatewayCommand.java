@@ -21,11 +21,16 @@ final class GatewayCommand {
   @Command(name = "keys", description = "S3 access keys.")
   static final class Keys extends CanopyCommand {
     @Command(name = "create", description = "Issue an access key/secret pair for ACCOUNT; prints {\"account\",\"accessKeyId\",\"secretAccessKey\"}.")
-    int create(@Option(names = "--account", required = true, paramLabel = "NAME", description = "The account the key acts for.") String account) {
+    int create(@Option(names = "--account", required = true, paramLabel = "NAME", description = "The account the key acts for.") String account,
+               @Option(names = "--database", paramLabel = "URL",
+                   description = "The gateways' PostgreSQL database (as given to canopy daemon --database); default: the home's SQLite file.")
+               String database) {
       return run(() -> {
         Home home = home();
-        home.requireInitialized();
-        try (JdbcS3Metadata meta = JdbcS3Metadata.openSqlite(home.s3File())) {
+        if (database == null) {
+          home.requireInitialized();
+        }
+        try (JdbcS3Metadata meta = GatewayDatabase.open(home, database)) {
           if (meta.account(account).isEmpty()) {
             meta.createAccount(account);
           }

@@ -50,7 +50,7 @@ final class Daemons {
     DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
         List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
         RpcConfig.defaults(), FETCH_TIMEOUT, false, io.canopy.storage.StorageConfig.defaults(), null,
-        new java.net.InetSocketAddress("127.0.0.1", 0)), log::add);
+        DaemonNode.GatewayOptions.onFreePorts()), log::add);
     return new InProcess(node, log);
   }
 

@@ -6,6 +6,7 @@ import io.canopy.gateway.s3.S3Addressing;
 import io.canopy.gateway.s3.S3Handler;
 import io.canopy.gateway.s3.auth.S3AuthConfig;
 import io.canopy.gateway.s3.data.ObjectData;
+import io.canopy.gateway.s3.data.ObjectKeeper;
 import io.canopy.gateway.s3.meta.S3Metadata;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -51,16 +52,19 @@ public final class Gateway implements AutoCloseable {
    * The S3 face's settings: where it listens, where its metadata lives, and the base domains of
    * virtual-hosted-style addressing ({@link S3Addressing#pathStyleOnly()} for none).
    */
-  public record S3Face(InetSocketAddress address, S3Metadata metadata, S3Addressing addressing, S3AuthConfig auth) {
+  public record S3Face(InetSocketAddress address, S3Metadata metadata, ObjectKeeper keeper, S3Addressing addressing,
+                       S3AuthConfig auth) {
     public S3Face {
       java.util.Objects.requireNonNull(address, "address");
       java.util.Objects.requireNonNull(metadata, "metadata");
+      java.util.Objects.requireNonNull(keeper, "keeper");
       addressing = addressing == null ? S3Addressing.pathStyleOnly() : addressing;
       auth = auth == null ? S3AuthConfig.defaults() : auth;
     }
 
+    /** Over a blockstore nothing collects garbage from (see {@link ObjectKeeper#KEEP_EVERYTHING}). */
     public S3Face(InetSocketAddress address, S3Metadata metadata) {
-      this(address, metadata, null, null);
+      this(address, metadata, ObjectKeeper.KEEP_EVERYTHING, null, null);
     }
   }
 
@@ -77,7 +81,7 @@ public final class Gateway implements AutoCloseable {
       }
       if (s3 != null) {
         g.listen("s3", s3.address(),
-            new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.addressing(), s3.auth()));
+            new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.keeper(), s3.addressing(), s3.auth()));
       }
       return g;
     } catch (Exception e) {

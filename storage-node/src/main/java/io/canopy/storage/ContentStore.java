@@ -15,6 +15,14 @@ public interface ContentStore extends AutoCloseable {
   /** Pins {@code root} and everything it links to; every block must already be present. */
   void pinRecursive(Cid root) throws IOException;
 
+  /**
+   * Pins a DAG the caller has just written in full through {@link #blocks()} (an import), where
+   * walking it again would only read back what was written; stores may skip that walk.
+   */
+  default void pinJustWritten(Cid root) throws IOException {
+    pinRecursive(root);
+  }
+
   /** Removes the recursive pin on {@code root}; a no-op if it is not pinned. */
   void unpin(Cid root) throws IOException;
 

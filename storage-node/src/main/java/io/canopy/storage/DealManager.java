@@ -50,6 +50,7 @@ public final class DealManager {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final AtomicBoolean repairing = new AtomicBoolean();
+  private final Set<String> maintaining = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public DealManager(Host host, Ed25519PrivateKey key, CandidateFinder finder, ContentStore local, DagFetcher fetcher, DealStore store,
                      StorageConfig config, Clock clock) {
@@ -70,21 +71,68 @@ public final class DealManager {
    * with the reason and no node is asked to hold it.
    */
   public DealStatus create(Cid root, int replicas, Duration duration, long price) throws IOException {
+    Optional<Long> size = dagSize(root);
+    Signed signed = newDeal(root, size.orElse(0L), replicas, duration, price, "");
+    if (size.isEmpty()) {
+      store.setOwnedState(signed.deal.id(), DealState.FAILED,
+          "the content " + root + " is not in this node's store and could not be fetched from the network");
+      return status(signed.deal.id()).orElseThrow();
+    }
+    Placement placed = place(signed.deal, signed.signature, replicas, Set.of(), selfSources());
+    record(signed.deal, placed);
+    return status(signed.deal.id()).orElseThrow();
+  }
+
+  /** A deal made with {@link #createDurable}: where it stands, and whether storage nodes exist at all. */
+  public record Durable(DealStatus status, int holding, boolean noStorageNodes) {}
+
+  /**
+   * Creates a deal for a DAG this node holds pinned, of {@code size} bytes, and returns once
+   * {@code quorum} replicas hold it — or once it is clear they cannot: {@link Durable#holding()}
+   * says how many do. The remaining replicas are left to {@link #repair(String)} (call it in the
+   * background) and the repair loop. A deal no node could take stays DEGRADED rather than FAILED,
+   * because this node's own copy keeps the data; the repair loop places it when nodes appear.
+   */
+  public Durable createDurable(Cid root, long size, int replicas, int quorum, Duration duration, long price, String purpose)
+      throws IOException {
+    Signed signed = newDeal(root, size, replicas, duration, price, purpose);
+    Placement placed = place(signed.deal, signed.signature, Math.min(quorum, replicas), Set.of(), selfSources());
+    for (Replica r : placed.replicas) {
+      store.putReplica(r);
+    }
+    int n = placed.replicas.size();
+    store.setOwnedState(signed.deal.id(), n >= replicas ? DealState.ACTIVE : DealState.DEGRADED,
+        n >= replicas ? "" : n + " of " + replicas + " replicas; " + (n >= quorum ? "placing the rest" : placed.problems()));
+    return new Durable(status(signed.deal.id()).orElseThrow(), n, n == 0 && placed.refusals.isEmpty());
+  }
+
+  private record Signed(Deal deal, byte[] signature) {}
+
+  private Signed newDeal(Cid root, long size, int replicas, Duration duration, long price, String purpose) throws IOException {
     long now = clock.millis();
     byte[] nonce = new byte[8];
     random.nextBytes(nonce);
     String id = HexFormat.of().formatHex(nonce) + Long.toHexString(now);
-    Optional<Long> size = dagSize(root);
-    Deal deal = new Deal(id, key.peerId(), root, size.orElse(0L), replicas, now, now + duration.toMillis(), price);
+    Deal deal = new Deal(id, key.peerId(), root, size, replicas, now, now + duration.toMillis(), price);
     byte[] signature = deal.sign(key);
-    store.addOwned(deal, signature, now);
-    if (size.isEmpty()) {
-      store.setOwnedState(id, DealState.FAILED, "the content " + root + " is not in this node's store and could not be fetched from the network");
-      return status(id).orElseThrow();
+    store.addOwned(deal, signature, now, purpose);
+    return new Signed(deal, signature);
+  }
+
+  /** Ends a deal before its time: its replicas are released. Nothing happens to a deal already over. */
+  public void release(String dealId) throws IOException {
+    Optional<DealStore.OwnedDeal> owned = store.owned(dealId);
+    if (owned.isPresent() && owned.get().state() != DealState.ENDED) {
+      end(owned.get().deal());
     }
-    Placement placed = place(deal, signature, replicas, Set.of(), selfSources());
-    record(deal, placed);
-    return status(id).orElseThrow();
+  }
+
+  /** One repair pass over one deal (see {@link #repairOnce}): tops up a deal just created. */
+  public void repair(String dealId) throws IOException {
+    Optional<DealStore.OwnedDeal> owned = store.owned(dealId);
+    if (owned.isPresent()) {
+      maintain(owned.get());
+    }
   }
 
   public List<DealStatus> list() throws IOException {
@@ -125,6 +173,18 @@ public final class DealManager {
   }
 
   private void maintain(DealStore.OwnedDeal owned) throws IOException {
+    // The repair loop and a top-up right after creation must not place the same replicas twice.
+    if (!maintaining.add(owned.deal().id())) {
+      return;
+    }
+    try {
+      maintainAlone(store.owned(owned.deal().id()).orElse(owned));
+    } finally {
+      maintaining.remove(owned.deal().id());
+    }
+  }
+
+  private void maintainAlone(DealStore.OwnedDeal owned) throws IOException {
     Deal deal = owned.deal();
     if (owned.state() == DealState.PLACING || owned.state() == DealState.ENDED
         || owned.state() == DealState.FAILED && store.replicas(deal.id()).isEmpty()) {

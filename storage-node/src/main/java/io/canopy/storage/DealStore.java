@@ -30,7 +30,7 @@ public final class DealStore implements AutoCloseable {
   public enum HeldState { FETCHING, HOLDING }
 
   /** A deal this node owns, and what became of it. */
-  public record OwnedDeal(Deal deal, byte[] ownerSignature, DealState state, String reason) {}
+  public record OwnedDeal(Deal deal, byte[] ownerSignature, DealState state, String reason, String purpose) {}
 
   /** Where one replica of an owned deal is. */
   public record Replica(String dealId, PeerId node, List<Multiaddr> addrs, ReplicaState state, long placedMillis,
@@ -57,7 +57,9 @@ public final class DealStore implements AutoCloseable {
         end_ms    INTEGER NOT NULL,
         state     TEXT NOT NULL,
         reason    TEXT NOT NULL DEFAULT '',
-        created_ms INTEGER NOT NULL
+        created_ms INTEGER NOT NULL,
+        root      TEXT,                 -- the deal's root CID, to find a root's deals
+        purpose   TEXT NOT NULL DEFAULT '' -- who made it: '' for a user's deal, e.g. 's3' for the gateway's
       )""",
       """
       CREATE TABLE IF NOT EXISTS replicas (
@@ -90,9 +92,39 @@ public final class DealStore implements AutoCloseable {
         for (String ddl : SCHEMA) {
           st.execute(ddl);
         }
+        addOwnedRootAndPurpose(st);
+        st.execute("CREATE INDEX IF NOT EXISTS owned_root ON owned (root)");
       }
     } catch (SQLException e) {
       throw failure("open", e);
+    }
+  }
+
+  /** Deal stores made before owned deals had a root and a purpose gain both columns (root filled in). */
+  private void addOwnedRootAndPurpose(Statement st) throws SQLException {
+    boolean hasPurpose = false;
+    try (ResultSet rs = st.executeQuery("PRAGMA table_info(owned)")) {
+      while (rs.next()) {
+        hasPurpose |= rs.getString("name").equals("purpose");
+      }
+    }
+    if (hasPurpose) {
+      return;
+    }
+    st.execute("ALTER TABLE owned ADD COLUMN root TEXT");
+    st.execute("ALTER TABLE owned ADD COLUMN purpose TEXT NOT NULL DEFAULT ''");
+    List<String[]> roots = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery("SELECT id, deal FROM owned")) {
+      while (rs.next()) {
+        roots.add(new String[] {rs.getString(1), Deal.decode(rs.getBytes(2)).root().toString()});
+      }
+    }
+    try (PreparedStatement up = db.prepareStatement("UPDATE owned SET root = ? WHERE id = ?")) {
+      for (String[] r : roots) {
+        up.setString(1, r[1]);
+        up.setString(2, r[0]);
+        up.executeUpdate();
+      }
     }
   }
 
@@ -182,15 +214,18 @@ public final class DealStore implements AutoCloseable {
 
   // --- owned --------------------------------------------------------------------------------
 
-  public synchronized void addOwned(Deal deal, byte[] ownerSignature, long nowMillis) throws IOException {
+  /** Records a deal this node made; {@code purpose} says what for ('' for a user's own deal). */
+  public synchronized void addOwned(Deal deal, byte[] ownerSignature, long nowMillis, String purpose) throws IOException {
     try (PreparedStatement st = db.prepareStatement(
-        "INSERT INTO owned (id, deal, owner_sig, end_ms, state, created_ms) VALUES (?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO owned (id, deal, owner_sig, end_ms, state, created_ms, root, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
       st.setString(1, deal.id());
       st.setBytes(2, deal.encode());
       st.setBytes(3, ownerSignature);
       st.setLong(4, deal.endMillis());
       st.setString(5, DealState.PLACING.name());
       st.setLong(6, nowMillis);
+      st.setString(7, deal.root().toString());
+      st.setString(8, purpose);
       st.executeUpdate();
     } catch (SQLException e) {
       throw failure("record a deal in", e);
@@ -217,16 +252,27 @@ public final class DealStore implements AutoCloseable {
     return ownedWhere("1 = 1");
   }
 
+  /** This node's deals for {@code root} that are not over (neither ENDED nor FAILED). */
+  public synchronized List<OwnedDeal> liveOwnedDeals(String root) throws IOException {
+    return ownedWhere("root = ? AND state NOT IN ('ENDED', 'FAILED')", root);
+  }
+
+  /** This node's deals made for {@code purpose} that are not over. */
+  public synchronized List<OwnedDeal> liveOwnedDealsFor(String purpose) throws IOException {
+    return ownedWhere("purpose = ? AND state NOT IN ('ENDED', 'FAILED')", purpose);
+  }
+
   private List<OwnedDeal> ownedWhere(String condition, String... args) throws IOException {
     try (PreparedStatement st = db.prepareStatement(
-        "SELECT deal, owner_sig, state, reason FROM owned WHERE " + condition + " ORDER BY created_ms, id")) {
+        "SELECT deal, owner_sig, state, reason, purpose FROM owned WHERE " + condition + " ORDER BY created_ms, id")) {
       for (int i = 0; i < args.length; i++) {
         st.setString(i + 1, args[i]);
       }
       List<OwnedDeal> out = new ArrayList<>();
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          out.add(new OwnedDeal(Deal.decode(rs.getBytes(1)), rs.getBytes(2), DealState.valueOf(rs.getString(3)), rs.getString(4)));
+          out.add(new OwnedDeal(Deal.decode(rs.getBytes(1)), rs.getBytes(2), DealState.valueOf(rs.getString(3)), rs.getString(4),
+              rs.getString(5)));
         }
       }
       return out;

@@ -35,6 +35,11 @@ public final class LocalContentStore implements ContentStore {
   }
 
   @Override
+  public void pinJustWritten(Cid root) throws IOException {
+    pins.pinRecursiveJustWritten(root);
+  }
+
+  @Override
   public void unpin(Cid root) throws IOException {
     Optional<PinType> type = pins.pinType(root);
     if (type.isPresent() && type.get() == PinType.RECURSIVE) {

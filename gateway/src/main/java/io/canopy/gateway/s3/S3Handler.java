@@ -34,6 +34,7 @@ import io.canopy.gateway.s3.auth.S3AuthConfig;
 import io.canopy.gateway.s3.auth.S3AuthException;
 import io.canopy.gateway.s3.auth.SigV4Verifier;
 import io.canopy.gateway.s3.data.ObjectData;
+import io.canopy.gateway.s3.data.ObjectKeeper;
 import io.canopy.gateway.s3.meta.BatchDeleteResult;
 import io.canopy.gateway.s3.meta.Bucket;
 import io.canopy.gateway.s3.meta.BucketAcl;
@@ -102,13 +103,16 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final S3Metadata metadata;
   private final ObjectData data;
+  private final ObjectKeeper keeper;
   private final S3Addressing addressing;
   private final SigV4Verifier verifier;
 
-  public S3Handler(Vertx vertx, S3Metadata metadata, ObjectData data, S3Addressing addressing, S3AuthConfig authConfig) {
+  public S3Handler(Vertx vertx, S3Metadata metadata, ObjectData data, ObjectKeeper keeper, S3Addressing addressing,
+      S3AuthConfig authConfig) {
     this.vertx = vertx;
     this.metadata = metadata;
     this.data = data;
+    this.keeper = keeper;
     this.addressing = addressing;
     this.verifier = new SigV4Verifier(credentialsOf(metadata), authConfig);
   }
@@ -299,7 +303,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     } else if (op instanceof HeadObject o) {
       getObject(x, o.bucket(), o.key(), o.partNumber(), Map.of());
     } else if (op instanceof DeleteObject o) {
-      metadata.deleteObject(o.bucket(), o.key());
+      keeper.released(metadata.deleteObject(o.bucket(), o.key()).releasableCids());
       x.res().setStatusCode(204).end();
     } else if (op instanceof DeleteObjects o) {
       deleteObjects(x, o);
@@ -318,7 +322,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     } else if (op instanceof CompleteMultipartUpload o) {
       completeMultipartUpload(x, o);
     } else if (op instanceof AbortMultipartUpload o) {
-      metadata.abortMultipartUpload(o.bucket(), o.key(), o.uploadId());
+      keeper.released(metadata.abortMultipartUpload(o.bucket(), o.key(), o.uploadId()).releasableCids());
       x.res().setStatusCode(204).end();
     } else if (op instanceof ListParts o) {
       var page = metadata.listParts(o.bucket(), o.key(), o.uploadId(), o.partNumberMarker(), o.maxParts());
@@ -375,18 +379,14 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       throw new S3Exception(S3Error.EntityTooLarge);
     }
     ObjectAttributes attributes = attributes(x.req());
-    ObjectData.Stored stored;
-    try (InputStream in = x.verifiedBody()) {
-      stored = data.put(in, MAX_OBJECT_SIZE);
+    PutObjectResult result;
+    try (ObjectKeeper.Lease lease = keeper.lease()) {
+      ObjectData.Stored stored = receive(x, length, expectedMd5);
+      keepDurably(lease, stored);
+      result = metadata.putObject(op.bucket(), op.key(),
+          new ObjectWrite(stored.cid().toString(), stored.size(), stored.md5Hex(), attributes));
     }
-    if (length >= 0 && stored.size() != length) {
-      throw new S3Exception(S3Error.IncompleteBody);
-    }
-    if (expectedMd5 != null && !HexFormat.of().formatHex(expectedMd5).equals(stored.md5Hex())) {
-      throw new S3Exception(S3Error.BadDigest);
-    }
-    PutObjectResult result = metadata.putObject(op.bucket(), op.key(),
-        new ObjectWrite(stored.cid().toString(), stored.size(), stored.md5Hex(), attributes));
+    keeper.released(result.releasableCids());
     x.res().putHeader("ETag", S3Xml.quoteEtag(result.object().etag()))
         .putHeader(CID_HEADER, result.object().cid())
         .end();
@@ -399,18 +399,14 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     if (length > MAX_OBJECT_SIZE) {
       throw new S3Exception(S3Error.EntityTooLarge);
     }
-    ObjectData.Stored stored;
-    try (InputStream in = x.verifiedBody()) {
-      stored = data.put(in, MAX_OBJECT_SIZE);
+    PutPartResult result;
+    try (ObjectKeeper.Lease lease = keeper.lease()) {
+      ObjectData.Stored stored = receive(x, length, expectedMd5);
+      lease.keepHere(stored.cid());
+      result = metadata.putPart(op.bucket(), op.key(), op.uploadId(), op.partNumber(),
+          stored.cid().toString(), stored.size(), stored.md5Hex());
     }
-    if (length >= 0 && stored.size() != length) {
-      throw new S3Exception(S3Error.IncompleteBody);
-    }
-    if (expectedMd5 != null && !HexFormat.of().formatHex(expectedMd5).equals(stored.md5Hex())) {
-      throw new S3Exception(S3Error.BadDigest);
-    }
-    PutPartResult result = metadata.putPart(op.bucket(), op.key(), op.uploadId(), op.partNumber(),
-        stored.cid().toString(), stored.size(), stored.md5Hex());
+    keeper.released(result.releasableCids());
     x.res().putHeader("ETag", S3Xml.quoteEtag(result.part().etag())).end();
   }
 
@@ -426,15 +422,43 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       requested.add(new io.canopy.gateway.s3.meta.CompletedPart(p.partNumber(), p.etag()));
     }
     List<Part> parts = metadata.checkCompletion(op.bucket(), op.key(), op.uploadId(), requested);
-    ObjectData.Stored stored;
-    try (InputStream in = new PartsInputStream(data, parts)) {
-      stored = data.put(in, Long.MAX_VALUE);
+    CompletedUpload done;
+    try (ObjectKeeper.Lease lease = keeper.lease()) {
+      ObjectData.Stored stored;
+      try (InputStream in = new PartsInputStream(data, parts)) {
+        stored = data.put(in, Long.MAX_VALUE);
+      }
+      keepDurably(lease, stored);
+      done = metadata.completeMultipartUpload(op.bucket(), op.key(), op.uploadId(), requested, stored.cid().toString());
     }
-    CompletedUpload done = metadata.completeMultipartUpload(op.bucket(), op.key(), op.uploadId(), requested,
-        stored.cid().toString());
+    keeper.released(done.releasableCids());
     x.res().putHeader(CID_HEADER, done.object().cid());
     xml(x, 200, S3Xml.completeMultipartUpload("/" + op.bucket() + "/" + op.key(), op.bucket(), op.key(),
         done.object().etag()));
+  }
+
+  /** Reads a PUT's body into the blockstore, checking its length and Content-MD5. */
+  private ObjectData.Stored receive(Exchange x, long length, byte[] expectedMd5) throws IOException {
+    ObjectData.Stored stored;
+    try (InputStream in = x.verifiedBody()) {
+      stored = data.put(in, MAX_OBJECT_SIZE);
+    }
+    if (length >= 0 && stored.size() != length) {
+      throw new S3Exception(S3Error.IncompleteBody);
+    }
+    if (expectedMd5 != null && !HexFormat.of().formatHex(expectedMd5).equals(stored.md5Hex())) {
+      throw new S3Exception(S3Error.BadDigest);
+    }
+    return stored;
+  }
+
+  /** Waits until the object is durable as the keeper defines it; too few storage nodes is S3's 503. */
+  private void keepDurably(ObjectKeeper.Lease lease, ObjectData.Stored stored) throws IOException {
+    try {
+      lease.keepDurably(stored.cid(), stored.size());
+    } catch (ObjectKeeper.NotDurable e) {
+      throw new S3Exception(S3Error.ServiceUnavailable, e.getMessage());
+    }
   }
 
   /** The bytes of several parts in order, read from their DAGs one slice at a time. */
@@ -504,6 +528,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     ObjectAttributes attributes = replace ? attributes(x.req()) : source.attributes();
     PutObjectResult result = metadata.putObject(op.bucket(), op.key(),
         new ObjectWrite(source.cid(), source.size(), source.etag(), attributes));
+    keeper.released(result.releasableCids());
     x.res().putHeader(CID_HEADER, result.object().cid());
     xml(x, 200, S3Xml.copyObjectResult(result.object().etag(), result.object().lastModified()));
   }
@@ -637,6 +662,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     List<String> keys = new ArrayList<>();
     request.objects().forEach(o -> keys.add(o.key()));
     BatchDeleteResult result = metadata.deleteObjects(op.bucket(), keys);
+    result.deleted().forEach(d -> keeper.released(d.releasableCids()));
     Map<String, DeleteOutcome> outcomes = new LinkedHashMap<>();
     for (DeletedObject d : result.deleted()) {
       outcomes.put(d.key(), new DeleteOutcome.Deleted(d.key()));

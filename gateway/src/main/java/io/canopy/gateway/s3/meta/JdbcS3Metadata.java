@@ -1030,7 +1030,8 @@ public final class JdbcS3Metadata implements S3Metadata {
       S3Object object = new S3Object(bucket, key, cid, size, Etags.multipart(used), upload.attributes(),
           Instant.ofEpochMilli(now));
       Optional<S3Object> replaced = writeObject(c, keyBytes, object, json(upload.attributes().userMetadata()));
-      List<String> candidates = new ArrayList<>(discarded.stream().map(Part::cid).toList());
+      // Every part's own root goes: the object's DAG (and its pin) now holds the bytes.
+      List<String> candidates = new ArrayList<>(stored.values().stream().map(Part::cid).toList());
       replaced.ifPresent(r -> candidates.add(r.cid()));
       return new CompletedUpload(object, used, discarded, replaced, unreferenced(c, candidates));
     });
