@@ -54,6 +54,16 @@ final class Daemons {
     return new InProcess(node, log);
   }
 
+  /** A gateway with the given deal settings and faces (storage role off), bootstrapped from {@code bootstrap}. */
+  static InProcess inProcessGateway(Path home, io.canopy.storage.StorageConfig storage, DaemonNode.GatewayOptions gateway,
+      List<Multiaddr> bootstrap) throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
+        List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
+        RpcConfig.defaults(), FETCH_TIMEOUT, false, storage, null, gateway), log::add);
+    return new InProcess(node, log);
+  }
+
   record InProcess(DaemonNode node, List<String> log) implements AutoCloseable {
     String addr() {
       return DaemonRoutes.listenAddrs(node.host()).get(0);

@@ -57,7 +57,7 @@ class GatewayRoleTest {
     Process p = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
             Canopy.class.getName(), "--home", home.toString(), "daemon", "--listen", "/ip4/127.0.0.1/tcp/0",
-            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0")
+            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0", "--s3", "127.0.0.1:0", "--rpc", "127.0.0.1:0")
         .redirectError(tmp.resolve("stderr.txt").toFile()).start();
     try {
       String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
@@ -65,6 +65,7 @@ class GatewayRoleTest {
       assertThat(ready.path("roles").toString()).isEqualTo("[\"gateway\"]");
       String url = ready.path("http").path("ipfsGateway").asText();
       assertThat(url).startsWith("http://127.0.0.1:");
+      assertThat(ready.path("http").path("s3").asText()).startsWith("http://127.0.0.1:").isNotEqualTo(url);
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(url + "/ipfs/not-a-cid")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(400);

@@ -455,7 +455,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   /** Waits until the object is durable as the keeper defines it; too few storage nodes is S3's 503. */
   private void keepDurably(ObjectKeeper.Lease lease, ObjectData.Stored stored) throws IOException {
     try {
-      lease.keepDurably(stored.cid(), stored.size());
+      lease.keepDurably(stored.cid(), stored.dagBytes());
     } catch (ObjectKeeper.NotDurable e) {
       throw new S3Exception(S3Error.ServiceUnavailable, e.getMessage());
     }

@@ -103,10 +103,10 @@ public final class DealKeeper implements ObjectKeeper, AutoCloseable {
       }
 
       @Override
-      public void keepDurably(Cid root, long size) throws IOException {
+      public void keepDurably(Cid root, long dagBytes) throws IOException {
         keepHere(root);
         if (!dealStore.liveOwnedDeals(root.toString()).stream().anyMatch(d -> d.purpose().equals(PURPOSE))) {
-          place(root, size);
+          place(root, dagBytes);
         }
       }
 
@@ -137,9 +137,9 @@ public final class DealKeeper implements ObjectKeeper, AutoCloseable {
     }
   }
 
-  private void place(Cid root, long size) throws IOException {
+  private void place(Cid root, long dagBytes) throws IOException {
     DealManager.Durable made =
-        deals.createDurable(root, size, config.replicas(), config.quorum(), config.dealDuration(), config.price(), PURPOSE);
+        deals.createDurable(root, dagBytes, config.replicas(), config.quorum(), config.dealDuration(), config.price(), PURPOSE);
     String dealId = made.status().deal().deal().id();
     if (made.holding() < config.quorum() && !made.noStorageNodes()) {
       deals.release(dealId);

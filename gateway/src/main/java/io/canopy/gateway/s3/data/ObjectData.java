@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The data plane of S3 objects: an object's bytes become a UnixFS DAG in the node's blockstore
@@ -20,8 +21,11 @@ import java.util.HexFormat;
  * any byte range back out of the DAG.
  */
 public final class ObjectData {
-  /** An object's stored form: its root CID, its size, and the hex MD5 of its bytes. */
-  public record Stored(Cid cid, long size, String md5Hex) {}
+  /**
+   * An object's stored form: its root CID, its size, the hex MD5 of its bytes, and the bytes its
+   * DAG's blocks take (what a storage deal for it is sized by).
+   */
+  public record Stored(Cid cid, long size, String md5Hex, long dagBytes) {}
 
   private final Blockstore blocks;
   private final ImportOptions options;
@@ -41,9 +45,13 @@ public final class ObjectData {
    */
   public Stored put(InputStream body, long maxBytes) throws IOException {
     CountingMd5 in = new CountingMd5(body, maxBytes);
-    Cid cid = new Importer(blocks::put, options).importFile(in).cid();
+    LongAdder dagBytes = new LongAdder();
+    Cid cid = new Importer(block -> {
+      blocks.put(block);
+      dagBytes.add(block.data().length);
+    }, options).importFile(in).cid();
     blocks.sync();
-    return new Stored(cid, in.count, HexFormat.of().formatHex(in.md5.digest()));
+    return new Stored(cid, in.count, HexFormat.of().formatHex(in.md5.digest()), dagBytes.sum());
   }
 
   /** Writes {@code length} bytes from {@code offset} ({@code length < 0}: to the end). */

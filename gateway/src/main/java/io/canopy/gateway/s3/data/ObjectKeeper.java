@@ -26,12 +26,13 @@ public interface ObjectKeeper {
     void keepHere(Cid root) throws IOException;
 
     /**
-     * Pins {@code root} here and places it with storage nodes; returns once as many as the write
-     * quorum hold it (or at once when no storage node exists: this node's copy is the one).
+     * Pins {@code root} here and places it with storage nodes (its blocks taking {@code dagBytes});
+     * returns once as many as the write quorum hold it (or at once when no storage node exists:
+     * this node's copy is the one).
      *
      * @throws NotDurable if storage nodes exist but too few took it
      */
-    void keepDurably(Cid root, long size) throws IOException;
+    void keepDurably(Cid root, long dagBytes) throws IOException;
 
     /** Ends the write; roots kept under it that the metadata does not reference are let go. */
     @Override
@@ -57,7 +58,7 @@ public interface ObjectKeeper {
         public void keepHere(Cid root) {}
 
         @Override
-        public void keepDurably(Cid root, long size) {}
+        public void keepDurably(Cid root, long dagBytes) {}
 
         @Override
         public void close() {}
