@@ -145,11 +145,11 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
         active.add("gateway");
       }
       ready.put("roles", active);
-      node.gateway().ifPresent(g -> {
+      if (!node.httpFaces().isEmpty()) {
         Map<String, String> http = new LinkedHashMap<>();
-        g.urls().forEach((face, url) -> http.put(face, url.toString()));
+        node.httpFaces().forEach((face, url) -> http.put(face, url.toString()));
         ready.put("http", http);
-      });
+      }
       println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(ready));
       out().flush();
       stopped.await(); // released by the shutdown hook once the node is closed

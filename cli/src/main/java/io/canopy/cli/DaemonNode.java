@@ -90,6 +90,7 @@ final class DaemonNode implements AutoCloseable {
   private KadDht dht;
   private StorageRole storage;
   private Gateway gateway;
+  private RpcServer kuboRpc;
   private RepoNodeApi node;
   private RpcServer api;
   private ApiEndpoint endpoint;
@@ -156,7 +157,7 @@ final class DaemonNode implements AutoCloseable {
     stack.add(storage);
 
     if (options.gateway() != null) {
-      startGateway(options.gateway(), content, networkBlocks, deals);
+      startGateway(options.gateway(), options.rpc(), content, networkBlocks, deals);
     }
 
     String token = ApiEndpoint.newToken();
@@ -189,8 +190,8 @@ final class DaemonNode implements AutoCloseable {
    * The gateway role. Its blockstore reads what the node lacks from peers; S3 objects are pinned in
    * the node's content store and placed in storage deals by a {@link DealKeeper}.
    */
-  private void startGateway(GatewayOptions options, ContentStore content, BitswapBlockstore networkBlocks, DealStore deals)
-      throws Exception {
+  private void startGateway(GatewayOptions options, RpcConfig rpcConfig, ContentStore content, BitswapBlockstore networkBlocks,
+      DealStore deals) throws Exception {
     JdbcS3Metadata metadata = GatewayDatabase.open(home, options.database());
     stack.add(metadata);
     DealKeeper keeper = new DealKeeper(content, gcLock, storage.deals(), deals, metadata, options.objectDeals());
@@ -205,6 +206,16 @@ final class DaemonNode implements AutoCloseable {
         ? S3Addressing.pathStyleOnly() : S3Addressing.of(options.s3Domains().toArray(String[]::new));
     gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null));
     stack.add(gateway);
+
+    // The Kubo RPC subset: the same operations as the local API, in Kubo's shapes, without a token.
+    try {
+      kuboRpc = RpcServer.withoutToken(options.rpc(), rpcConfig, this::describe, log);
+    } catch (IOException e) {
+      throw new CommandException("cannot listen on " + options.rpc() + " for the Kubo RPC API: " + e.getMessage(), e);
+    }
+    stack.add(kuboRpc);
+    KuboRpcRoutes.register(kuboRpc, node, host);
+    kuboRpc.start();
   }
 
   /** Announces a newly pinned DAG root on the DHT, so that peers can find this node for it. */
@@ -250,6 +261,18 @@ final class DaemonNode implements AutoCloseable {
   /** The gateway's faces and their URLs, with {@code --roles gateway}. */
   java.util.Optional<Gateway> gateway() {
     return java.util.Optional.ofNullable(gateway);
+  }
+
+  /** Each HTTP face's base URL by name ({@code ipfsGateway}, {@code s3}, {@code rpc}); empty without the gateway role. */
+  java.util.Map<String, java.net.URI> httpFaces() {
+    java.util.Map<String, java.net.URI> faces = new java.util.LinkedHashMap<>();
+    if (gateway != null) {
+      faces.putAll(gateway.urls());
+    }
+    if (kuboRpc != null) {
+      faces.put("rpc", kuboRpc.url());
+    }
+    return faces;
   }
 
   /** Deals this node owns, and (with {@code --roles storage}) the deals it holds for others. */

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * The daemon's API routes ({@code POST /api/v0/…}), each a thin translation between the query and
  * the same {@link RepoNodeApi} operation a command runs offline, so that a command prints the same
  * through the daemon as without it. {@link HttpNodeApi} is the client of these routes; the README
- * lists them. Roles add their own routes with {@link RpcServer#route}.
+ * lists them. Roles add their own routes with {@link RpcServer#route}. {@link KuboRpcRoutes} serves
+ * the handlers whose shapes are already Kubo's on the token-free Kubo RPC face.
  */
 final class DaemonRoutes {
   static final String PREFIX = "/api/v0/";
@@ -41,7 +42,7 @@ final class DaemonRoutes {
   private final RepoNodeApi node;
   private final Host host;
 
-  private DaemonRoutes(RepoNodeApi node, Host host) {
+  DaemonRoutes(RepoNodeApi node, Host host) {
     this.node = node;
     this.host = host;
   }
@@ -90,7 +91,7 @@ final class DaemonRoutes {
     }
   }
 
-  private void cat(RpcCall call) throws Exception {
+  void cat(RpcCall call) throws Exception {
     List<String> paths = call.args(1, Integer.MAX_VALUE);
     long offset = call.longOption("offset", 0);
     long length = call.longOption("length", -1);
@@ -106,43 +107,43 @@ final class DaemonRoutes {
     }
   }
 
-  private void blockGet(RpcCall call) throws Exception {
+  void blockGet(RpcCall call) throws Exception {
     byte[] data = node.blockGet(cid(call.arg()));
     try (OutputStream out = call.respondStream("application/octet-stream", data.length)) {
       out.write(data);
     }
   }
 
-  private void blockStat(RpcCall call) throws Exception {
+  void blockStat(RpcCall call) throws Exception {
     Cid cid = cid(call.arg());
     call.respondJson(Map.of("Key", cid.toString(), "Size", node.blockSize(cid)));
   }
 
-  private void blockRm(RpcCall call) throws Exception {
+  void blockRm(RpcCall call) throws Exception {
     Cid cid = cid(call.arg());
     node.blockRm(cid);
     call.respondJson(Map.of("Hash", cid.toString(), "Error", ""));
   }
 
-  private void dagExport(RpcCall call) throws Exception {
+  void dagExport(RpcCall call) throws Exception {
     Cid root = cid(call.arg());
     try (OutputStream out = call.respondStream("application/vnd.ipld.car", -1)) {
       node.dagExport(root, out);
     }
   }
 
-  private void pinAdd(RpcCall call) throws Exception {
+  void pinAdd(RpcCall call) throws Exception {
     Cid cid = node.pinAdd(call.arg(), call.flag("recursive", true));
     call.respondJson(Map.of("Pins", List.of(cid.toString())));
   }
 
-  private void pinRm(RpcCall call) throws Exception {
+  void pinRm(RpcCall call) throws Exception {
     Cid cid = node.pinRm(call.arg());
     call.respondJson(Map.of("Pins", List.of(cid.toString())));
   }
 
   /** Kubo's shape, {"Keys": {CID: {"Type": …}}}, in the order the pins are listed. */
-  private void pinLs(RpcCall call) throws Exception {
+  void pinLs(RpcCall call) throws Exception {
     PinType type = pinType(Optional.ofNullable(call.option("type")).orElse("all"));
     List<String> paths = call.args(0, 1);
     List<Pin> pins = paths.isEmpty() ? node.pinLs(type) : List.of(node.pinLs(paths.get(0), type));
@@ -153,15 +154,26 @@ final class DaemonRoutes {
     call.respondJson(Map.of("Keys", keys));
   }
 
+  /** The pins {@code pin/ls} lists: of {@code --type} (default all), all of them or the one {@code arg} names. */
+  List<Pin> pins(RpcCall call) throws Exception {
+    PinType type = pinType(Optional.ofNullable(call.option("type")).orElse("all"));
+    List<String> paths = call.args(0, 1);
+    return paths.isEmpty() ? node.pinLs(type) : List.of(node.pinLs(paths.get(0), type));
+  }
+
   private void repoGc(RpcCall call) throws Exception {
     call.respondJson(Map.of("Removed", node.repoGc().stream().map(Cid::toString).toList()));
   }
 
   /** The offline fields, plus the addresses the node listens on (as {@code ipfs id} online). */
   private void id(RpcCall call) throws Exception {
+    call.respondJson(idFields());
+  }
+
+  Map<String, Object> idFields() throws Exception {
     Map<String, Object> id = new LinkedHashMap<>(node.id());
     id.put("Addresses", listenAddrs(host));
-    call.respondJson(id);
+    return id;
   }
 
   static List<String> listenAddrs(Host host) {
@@ -169,7 +181,7 @@ final class DaemonRoutes {
   }
 
   /** Kubo: {"Strings": ["connect <peer> success"]}; the address must name its peer. */
-  private void swarmConnect(RpcCall call) throws Exception {
+  void swarmConnect(RpcCall call) throws Exception {
     String text = call.arg();
     Multiaddr addr;
     try {
@@ -190,7 +202,7 @@ final class DaemonRoutes {
   }
 
   /** Kubo: {"Peers": [{"Addr", "Peer", "Direction"}]}, one per connected peer, by peer ID. */
-  private void swarmPeers(RpcCall call) throws Exception {
+  void swarmPeers(RpcCall call) throws Exception {
     Map<String, Map<String, Object>> byPeer = new TreeMap<>();
     for (Connection c : host.connections()) {
       if (!c.isOpen()) {
@@ -205,7 +217,7 @@ final class DaemonRoutes {
     call.respondJson(Map.of("Peers", new ArrayList<>(byPeer.values())));
   }
 
-  private static Cid cid(String text) {
+  static Cid cid(String text) {
     try {
       return Cid.parse(text);
     } catch (IllegalArgumentException e) { // InvalidCidException and kin

@@ -66,6 +66,7 @@ class GatewayRoleTest {
       String url = ready.path("http").path("ipfsGateway").asText();
       assertThat(url).startsWith("http://127.0.0.1:");
       assertThat(ready.path("http").path("s3").asText()).startsWith("http://127.0.0.1:").isNotEqualTo(url);
+      assertThat(ready.path("http").path("rpc").asText()).startsWith("http://127.0.0.1:");
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(url + "/ipfs/not-a-cid")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(400);

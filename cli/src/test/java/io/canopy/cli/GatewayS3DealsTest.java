@@ -152,7 +152,7 @@ class GatewayS3DealsTest {
 
     // Deleted: the deal ends, the gateway's pin goes, and the storage nodes let go.
     s3.deleteObject(b -> b.bucket("photos").key("cat.jpg"));
-    assertThat(dealsFor(g, cid)).singleElement().satisfies(d -> assertThat(d.deal().state()).isEqualTo(DealState.ENDED));
+    waitFor(Duration.ofSeconds(10), () -> dealsFor(g, cid).get(0).deal().state() == DealState.ENDED);
     assertThat(recursivePins(g)).doesNotContain(cid);
     waitFor(Duration.ofSeconds(10), () -> !recursivePins(s0).contains(cid) && !recursivePins(s1).contains(cid));
   }
@@ -181,7 +181,8 @@ class GatewayS3DealsTest {
     String secondCid = put(s3, "docs", "a", second);
     assertThat(recursivePins(g)).contains(firstCid, secondCid);
     s3.deleteObject(b -> b.bucket("docs").key("copy-of-a"));
-    assertThat(recursivePins(g)).doesNotContain(firstCid).contains(secondCid);
+    waitFor(Duration.ofSeconds(10), () -> !recursivePins(g).contains(firstCid));
+    assertThat(recursivePins(g)).contains(secondCid);
     assertThat(dealsFor(g, firstCid)).singleElement().satisfies(d -> assertThat(d.deal().state()).isEqualTo(DealState.ENDED));
     // The blockstore is keyed by multihash, so GC names blocks as raw CIDv1s.
     assertThat(cli(home).run("repo", "gc").ok().out())
@@ -198,6 +199,7 @@ class GatewayS3DealsTest {
     var done = s3.completeMultipartUpload(b -> b.bucket("docs").key("big").uploadId(uploadId).multipartUpload(m -> m.parts(
         CompletedPart.builder().partNumber(1).eTag(etag1).build(), CompletedPart.builder().partNumber(2).eTag(etag2).build())));
     String bigCid = done.sdkHttpResponse().firstMatchingHeader("x-amz-meta-cid").orElseThrow();
+    waitFor(Duration.ofSeconds(10), () -> recursivePins(g).size() == 2);
     assertThat(recursivePins(g)).containsExactlyInAnyOrder(secondCid, bigCid);
     cli(home).run("repo", "gc").ok();
     byte[] big = s3.getObjectAsBytes(b -> b.bucket("docs").key("big")).asByteArray();
@@ -209,6 +211,7 @@ class GatewayS3DealsTest {
     s3.uploadPart(b -> b.bucket("docs").key("gone").uploadId(aborted).partNumber(1), RequestBody.fromBytes(random(1000, 6)));
     assertThat(recursivePins(g)).hasSize(3);
     s3.abortMultipartUpload(b -> b.bucket("docs").key("gone").uploadId(aborted));
+    waitFor(Duration.ofSeconds(10), () -> recursivePins(g).size() == 2);
     assertThat(recursivePins(g)).containsExactlyInAnyOrder(secondCid, bigCid);
   }
 

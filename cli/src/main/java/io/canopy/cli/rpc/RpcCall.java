@@ -106,6 +106,19 @@ public final class RpcCall {
     return type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
   }
 
+  /** The first value of request header {@code name}, or null. */
+  public String header(String name) {
+    return exchange.getRequestHeaders().getFirst(name);
+  }
+
+  /** Sets a response header; only before the answer starts. */
+  public void responseHeader(String name, String value) {
+    if (responded) {
+      throw new IllegalStateException("the answer has started");
+    }
+    exchange.getResponseHeaders().set(name, value);
+  }
+
   /**
    * The body. Reading past the route's limit fails with 413; a client silent for longer than the
    * server's idle timeout has its connection closed.

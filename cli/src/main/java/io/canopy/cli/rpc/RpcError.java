@@ -10,6 +10,8 @@ public enum RpcError {
   BAD_REQUEST(400, 1),
   /** No {@code Authorization: Bearer} header, or not the daemon's token. */
   UNAUTHORIZED(401, 1),
+  /** A browser's request to the token-free API ({@link RpcServer#withoutToken}). */
+  FORBIDDEN(403, 1),
   /** No such route. */
   NOT_FOUND(404, 1),
   /** Anything but POST (Kubo's RPC API is POST-only, which keeps browsers' simple GETs out). */

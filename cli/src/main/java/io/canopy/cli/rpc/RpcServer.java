@@ -34,6 +34,13 @@ import java.util.function.Function;
  * a free slot among {@link RpcConfig#maxConcurrentRequests()} (else 503 at once); a declared body
  * size within the route's limit (else 413 before a byte of it is read). Routes are added with
  * {@link #route} by whoever wires the node, before or after start.
+ *
+ * <p>{@link #withoutToken} makes the token-free server of {@code canopy daemon --rpc}, the face
+ * Kubo's RPC clients use unchanged (Kubo's RPC API has no authentication and listens on loopback).
+ * In its place it refuses any request carrying an {@code Origin} header (403): browsers send one
+ * on every cross-origin POST, so a web page cannot use the unauthenticated API through a visitor's
+ * browser (Kubo does the same unless {@code API.HTTPHeaders} allows the origin), while command-line
+ * and library clients send none.
  */
 public final class RpcServer implements AutoCloseable {
   /** A route's logic; throws {@link RpcException} to choose the status, anything else is a 500. */
@@ -64,7 +71,22 @@ public final class RpcServer implements AutoCloseable {
    */
   public RpcServer(InetSocketAddress address, String token, RpcConfig config,
       Function<Throwable, String> describe, Consumer<String> log) throws IOException {
-    this.expectedAuthorization = ("Bearer " + Objects.requireNonNull(token)).getBytes(StandardCharsets.UTF_8);
+    this(address, ("Bearer " + Objects.requireNonNull(token, "token")).getBytes(StandardCharsets.UTF_8), config, describe, log);
+  }
+
+  /**
+   * A server that asks no token, as Kubo's RPC API: for {@code canopy daemon --rpc}, which should
+   * listen on loopback only. Requests with an {@code Origin} header (from a browser) get 403.
+   */
+  public static RpcServer withoutToken(InetSocketAddress address, RpcConfig config,
+      Function<Throwable, String> describe, Consumer<String> log) throws IOException {
+    return new RpcServer(address, (byte[]) null, config, describe, log);
+  }
+
+  /** {@code expectedAuthorization} null: no token (see {@link #withoutToken}). */
+  private RpcServer(InetSocketAddress address, byte[] expectedAuthorization, RpcConfig config,
+      Function<Throwable, String> describe, Consumer<String> log) throws IOException {
+    this.expectedAuthorization = expectedAuthorization;
     this.config = config;
     this.describe = describe;
     this.log = log;
@@ -179,6 +201,15 @@ public final class RpcServer implements AutoCloseable {
       exchange.getResponseHeaders().set("Allow", "POST");
       error(exchange, RpcError.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod() + " not allowed: the API takes POST");
       return "method";
+    }
+    if (expectedAuthorization == null) {
+      String origin = exchange.getRequestHeaders().getFirst("Origin");
+      if (origin != null) {
+        error(exchange, RpcError.FORBIDDEN, "requests from a browser origin (" + origin
+            + ") are refused: this API has no token, so only local programs may use it");
+        return "origin";
+      }
+      return null;
     }
     String auth = exchange.getRequestHeaders().getFirst("Authorization");
     byte[] given = auth == null ? new byte[0] : auth.getBytes(StandardCharsets.UTF_8);

@@ -157,14 +157,18 @@ public final class DealKeeper implements ObjectKeeper, AutoCloseable {
     }
   }
 
+  /** Lets go in the background: ending a deal waits for its replicas' answers, which a DELETE should not. */
   @Override
   public void released(Collection<String> cids) {
     for (String cid : cids) {
+      Cid root;
       try {
-        releaseIfUnreferenced(Cid.parse(cid));
+        root = Cid.parse(cid);
       } catch (IllegalArgumentException e) {
         LOG.log(System.Logger.Level.WARNING, "the metadata released a CID that does not parse: " + cid, e);
+        continue;
       }
+      background.execute(() -> releaseIfUnreferenced(root));
     }
   }
 
