@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * move over Bitswap; providers and storage nodes are found through the DHT when there is one.
  */
 public final class StorageRole implements AutoCloseable {
+  /** How long the storage nodes found through the DHT are reused before asking it again. */
+  private static final Duration DHT_CANDIDATES_TTL = Duration.ofSeconds(10);
   /** Storage nodes provide this key in the DHT so that owners can find them. */
   public static final Multihash SERVICE_KEY =
       Multihash.compute(Multicodec.SHA2_256, StorageMessage.PROTOCOL_ID.getBytes(StandardCharsets.UTF_8));
@@ -46,10 +48,12 @@ public final class StorageRole implements AutoCloseable {
   private final Optional<KadDht> dht;
   private final StorageConfig config;
   private final boolean serve;
+  private final Clock clock;
   private final ExecutorService worker;
   private final ScheduledExecutorService scheduler;
   private final StorageProvider provider;
   private final DealManager deals;
+  private volatile DhtCandidates dhtCandidates;
 
   public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
                      StorageConfig config, boolean serve, Clock clock, GcGate gcGate) {
@@ -58,6 +62,7 @@ public final class StorageRole implements AutoCloseable {
     this.dht = Optional.ofNullable(dht);
     this.config = config;
     this.serve = serve;
+    this.clock = clock;
     this.worker = Executors.newFixedThreadPool(4, daemonThreads("canopy-storage"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("canopy-deals"));
     DagFetcher fetcher = this::fetch;
@@ -142,14 +147,26 @@ public final class StorageRole implements AutoCloseable {
     if (dht.isEmpty()) {
       return CompletableFuture.completedFuture(found);
     }
+    // Who provides the storage service changes slowly; a gateway placing many objects a second
+    // should not walk the DHT for each.
+    DhtCandidates cached = dhtCandidates;
+    if (cached != null && clock.millis() - cached.atMillis() < DHT_CANDIDATES_TTL.toMillis()) {
+      found.addAll(cached.peers());
+      return CompletableFuture.completedFuture(found);
+    }
     return dht.get().findProviders(SERVICE_KEY, MAX_CANDIDATES)
         .handle((providers, e) -> {
           if (providers != null) {
+            if (!providers.isEmpty()) { // none found is not worth remembering: nodes may be joining
+              dhtCandidates = new DhtCandidates(Set.copyOf(providers), clock.millis());
+            }
             found.addAll(providers);
           }
           return found;
         });
   }
+
+  private record DhtCandidates(Set<PeerId> peers, long atMillis) {}
 
   private ContentAnnouncer announcer() {
     if (dht.isEmpty()) {

@@ -10,13 +10,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An OutputStream for blocking producers (the exporter, the CAR writer) running on a worker
- * thread, writing into a Vert.x response. Bytes go out in chunks of {@link #CHUNK}; when the
- * response's write queue is full the worker waits for it to drain, so a slow client holds back
- * the producer instead of making the gateway buffer the whole object. A client that goes away
- * makes the next write fail, which stops the producer.
+ * thread, writing into a Vert.x response. Small writes are gathered into chunks of {@link #CHUNK};
+ * a write of a chunk or more (a whole 256 KiB leaf, typically) goes out as one buffer, copied
+ * once. When the response's write queue ({@link #WRITE_QUEUE_BYTES}) is full the worker waits for
+ * it to drain, so a slow client holds back the producer instead of making the gateway buffer the
+ * whole object. A client that goes away makes the next write fail, which stops the producer.
  */
 public final class BlockingResponseStream extends OutputStream {
   static final int CHUNK = 64 * 1024;
+  /** Bytes queued towards the client before the producer waits: a few leaves, not Vert.x's default 64 KiB. */
+  static final int WRITE_QUEUE_BYTES = 1 << 20;
   private static final long DRAIN_WAIT_SECONDS = 60;
 
   private final HttpServerResponse response;
@@ -27,6 +30,7 @@ public final class BlockingResponseStream extends OutputStream {
 
   public BlockingResponseStream(HttpServerResponse response) {
     this.response = response;
+    response.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     response.closeHandler(v -> {
       closedByClient = true;
       CountDownLatch w = waiting;
@@ -46,6 +50,13 @@ public final class BlockingResponseStream extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
+    if (len >= CHUNK) {
+      flushChunk();
+      Buffer whole = Buffer.buffer(len);
+      whole.appendBytes(b, off, len);
+      send(whole);
+      return;
+    }
     while (len > 0) {
       if (filled == CHUNK) {
         flushChunk();
@@ -73,6 +84,13 @@ public final class BlockingResponseStream extends OutputStream {
     Buffer chunk = Buffer.buffer(filled);
     chunk.appendBytes(buffer, 0, filled);
     filled = 0;
+    send(chunk);
+  }
+
+  private void send(Buffer chunk) throws IOException {
+    if (closedByClient) {
+      throw new IOException("the client closed the connection");
+    }
     CountDownLatch drained = new CountDownLatch(1);
     response.write(chunk);
     if (response.writeQueueFull()) {

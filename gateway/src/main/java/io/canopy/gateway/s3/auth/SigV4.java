@@ -155,12 +155,26 @@ final class SigV4 {
 
   // ---- keys and digests -------------------------------------------------------------------
 
+  /** Signing keys already derived: a key changes once a day per secret, and requests come many a second. */
+  private static final int MAX_CACHED_KEYS = 4096;
+  private static final Map<String, byte[]> SIGNING_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
   static byte[] signingKey(String secret, String date, String region, String service) {
+    String id = secret + '\n' + date + '\n' + region + '\n' + service;
+    byte[] cached = SIGNING_KEYS.get(id);
+    if (cached != null) {
+      return cached.clone();
+    }
     byte[] k = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), date);
     k = hmac(k, region);
     k = hmac(k, service);
-    return hmac(k, TERMINATOR);
+    k = hmac(k, TERMINATOR);
+    if (SIGNING_KEYS.size() >= MAX_CACHED_KEYS) {
+      SIGNING_KEYS.clear(); // rare: more live (secret, day, region) triples than this gateway sees in a day
+    }
+    SIGNING_KEYS.put(id, k.clone());
+    return k;
   }
 
   static byte[] hmac(byte[] key, String data) {

@@ -146,7 +146,7 @@ public final class DealKeeper implements ObjectKeeper, AutoCloseable {
       throw new NotDurable("only " + made.holding() + " of the " + config.quorum() + " storage nodes needed took the object: "
           + made.status().deal().reason());
     }
-    if (made.holding() < config.replicas()) {
+    if (made.holding() < config.replicas() && !made.noStorageNodes()) { // else the repair loop places it when nodes appear
       background.execute(() -> {
         try {
           deals.repair(dealId);
