@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.io.SequenceInputStream;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.LongConsumer;
 
@@ -54,6 +55,28 @@ final class FileBuilder {
   }
 
   /**
+   * The balanced layout over leaves that already exist (no bytes are read): the same tree, hence
+   * the same root, as importing the bytes those leaves hold, provided every leaf but the last holds
+   * a full chunk and the leaves are of the kind these options make. A single leaf is its own root,
+   * as a one-chunk file is.
+   */
+  DagLink balancedOver(Iterator<DagLink> leaves) throws IOException {
+    if (!leaves.hasNext()) {
+      throw new IllegalArgumentException("a file has at least one leaf");
+    }
+    DagLink first = leaves.next();
+    if (!leaves.hasNext()) {
+      return first;
+    }
+    List<List<DagLink>> levels = new ArrayList<>();
+    push(levels, 0, first);
+    while (leaves.hasNext()) {
+      push(levels, 0, leaves.next());
+    }
+    return fold(levels, null, null);
+  }
+
+  /**
    * levels.get(d) holds the finished nodes of depth d that wait for a parent. A full level is
    * folded into one parent the moment another node arrives for it, which yields exactly the tree
    * of boxo's balanced builder: every node full except along the right edge.
@@ -63,6 +86,11 @@ final class FileBuilder {
     while (leaves.hasNext()) {
       push(levels, 0, leaves.next());
     }
+    return fold(levels, mode, mtime);
+  }
+
+  /** Folds the waiting nodes of every level, bottom up, into the root. */
+  private DagLink fold(List<List<DagLink>> levels, Integer mode, UnixTime mtime) throws IOException {
     for (int depth = 0; ; depth++) {
       List<DagLink> level = levels.get(depth);
       if (depth == levels.size() - 1) {

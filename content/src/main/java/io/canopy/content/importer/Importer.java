@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
@@ -49,6 +50,24 @@ public final class Importer {
   /** Imports one file's bytes (no name, no metadata): {@code ipfs add} of a file or of stdin. */
   public ImportResult importFile(InputStream in) throws IOException {
     DagLink link = files.build(in, null, null);
+    return new ImportResult(link.cid(), "", link.tsize(), link.fileSize());
+  }
+
+  /**
+   * Lays out leaves that are already stored (no file bytes are read) as the balanced importer
+   * would: the root is the CID importing the leaves' bytes gives, when every leaf but the last
+   * holds exactly {@link ImportOptions#chunkSize()} bytes and the leaves are of the kind these
+   * options make (raw blocks with raw leaves, else DAG-PB File leaves of this CID version). Only
+   * the new inner nodes go to the sink. The way to join files cut on chunk boundaries, such as
+   * the parts of an S3 multipart upload, without reading them again; see {@link FileLeaves}.
+   *
+   * @throws IllegalStateException if these options are not the balanced layout
+   */
+  public ImportResult importLeaves(Iterator<DagLink> leaves) throws IOException {
+    if (options.layout() != Layout.BALANCED) {
+      throw new IllegalStateException("leaves can only be joined in the balanced layout");
+    }
+    DagLink link = files.balancedOver(leaves);
     return new ImportResult(link.cid(), "", link.tsize(), link.fileSize());
   }
 

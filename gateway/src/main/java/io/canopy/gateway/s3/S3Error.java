@@ -80,6 +80,8 @@ public enum S3Error {
   MissingContentLength(411, "You must provide the Content-Length HTTP header."),
   PreconditionFailed(412, "At least one of the preconditions you specified did not hold"),
   InvalidRange(416, "The requested range is not satisfiable"),
+  /** GET/HEAD with a {@code partNumber} above the object's part count. */
+  InvalidPartNumber(416, "The requested partnumber is not satisfiable"),
 
   // ---- 5xx ----------------------------------------------------------------------------------
   InternalError(500, "We encountered an internal error. Please try again."),

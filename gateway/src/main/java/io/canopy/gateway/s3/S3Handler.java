@@ -6,7 +6,9 @@ import io.canopy.gateway.s3.S3Operation.AbortMultipartUpload;
 import io.canopy.gateway.s3.S3Operation.CompleteMultipartUpload;
 import io.canopy.gateway.s3.S3Operation.CopyObject;
 import io.canopy.gateway.s3.S3Operation.CreateMultipartUpload;
+import io.canopy.gateway.s3.S3Operation.ListMultipartUploads;
 import io.canopy.gateway.s3.S3Operation.ListParts;
+import io.canopy.gateway.s3.S3Operation.UploadPartCopy;
 import io.canopy.gateway.s3.S3Operation.UploadPart;
 import io.canopy.gateway.s3.meta.CompletedUpload;
 import io.canopy.gateway.s3.meta.MultipartUpload;
@@ -17,7 +19,9 @@ import io.canopy.gateway.s3.S3Operation.DeleteBucket;
 import io.canopy.gateway.s3.S3Operation.DeleteObject;
 import io.canopy.gateway.s3.S3Operation.DeleteObjects;
 import io.canopy.gateway.s3.S3Operation.GetBucketLocation;
+import io.canopy.gateway.s3.S3Operation.GetBucketVersioning;
 import io.canopy.gateway.s3.S3Operation.GetObject;
+import io.canopy.gateway.s3.S3Operation.GetObjectTagging;
 import io.canopy.gateway.s3.S3Operation.HeadBucket;
 import io.canopy.gateway.s3.S3Operation.HeadObject;
 import io.canopy.gateway.s3.S3Operation.ListBuckets;
@@ -283,6 +287,10 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   }
 
   private void dispatch(Exchange x, S3Operation op, Bucket bucket) throws Exception {
+    if (op instanceof PutObject || op instanceof CopyObject || op instanceof CreateMultipartUpload
+        || op instanceof UploadPart || op instanceof UploadPartCopy) {
+      refuseUnimplementedWriteHeaders(x.req());
+    }
     if (op instanceof ListBuckets) {
       listBuckets(x);
     } else if (op instanceof CreateBucket o) {
@@ -291,6 +299,8 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       x.res().putHeader("x-amz-bucket-region", "us-east-1").end();
     } else if (op instanceof GetBucketLocation) {
       xml(x, 200, S3Xml.locationConstraint("us-east-1"));
+    } else if (op instanceof GetBucketVersioning) {
+      xml(x, 200, S3Xml.unversioned());
     } else if (op instanceof DeleteBucket o) {
       metadata.deleteBucket(o.bucket());
       x.res().setStatusCode(204).end();
@@ -319,6 +329,10 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       xml(x, 200, S3Xml.initiateMultipartUpload(o.bucket(), o.key(), upload.uploadId()));
     } else if (op instanceof UploadPart o) {
       uploadPart(x, o);
+    } else if (op instanceof UploadPartCopy o) {
+      uploadPartCopy(x, o);
+    } else if (op instanceof ListMultipartUploads o) {
+      listMultipartUploads(x, o, bucket);
     } else if (op instanceof CompleteMultipartUpload o) {
       completeMultipartUpload(x, o);
     } else if (op instanceof AbortMultipartUpload o) {
@@ -332,8 +346,32 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       }
       xml(x, 200, S3Xml.listParts(o, new PartListing(parts, page.truncated(), page.nextPartNumberMarker()),
           owner(bucket.owner())));
+    } else if (op instanceof GetObjectTagging o) {
+      metadata.headObject(o.bucket(), o.key()); // NoSuchKey for a missing object
+      xml(x, 200, S3Xml.emptyTagging());
     } else {
       throw new S3Exception(S3Error.NotImplemented, op.name() + " is not implemented by this gateway yet.");
+    }
+  }
+
+  /**
+   * Write headers asking for what this gateway does not do, answered NotImplemented rather than
+   * silently ignored, since the client relies on them: encryption with a KMS or a customer key
+   * (the object would be stored in clear), object lock, and tags. SSE-S3 ({@code AES256}) is
+   * accepted as S3 applies it by default; see docs/compatibility-s3.md.
+   */
+  private static void refuseUnimplementedWriteHeaders(HttpServerRequest req) {
+    String sse = req.getHeader("x-amz-server-side-encryption");
+    if (sse != null && !sse.trim().equals("AES256")) {
+      throw new S3Exception(S3Error.NotImplemented, "Server-side encryption " + sse.trim() + " is not implemented.");
+    }
+    for (String header : List.of("x-amz-server-side-encryption-customer-algorithm",
+        "x-amz-copy-source-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
+        "x-amz-tagging")) {
+      if (req.getHeader(header) != null) {
+        throw new S3Exception(S3Error.NotImplemented, "The " + header + " header is not implemented by this gateway.");
+      }
     }
   }
 
@@ -411,9 +449,70 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * Completes an upload. The object's DAG is made by importing the parts' bytes again, in order,
-   * as one stream (bounded memory: {@link PartsInputStream} holds one slice at a time); building it
-   * from the parts' own DAGs is left for later.
+   * UploadPartCopy: a range of an object the caller may read becomes a part. The bytes are
+   * imported from the source's DAG one slice at a time; a whole single-piece source (its ETag is
+   * its MD5) is taken as it is, as CopyObject does, with no bytes moved.
+   */
+  private void uploadPartCopy(Exchange x, UploadPartCopy op) throws Exception {
+    metadata.multipartUpload(op.bucket(), op.key(), op.uploadId()); // NoSuchUpload first, as S3 checks it
+    S3Object source = readableSource(x, op.source());
+    checkCopySourcePreconditions(x.req(), source);
+    long first = 0;
+    long length = source.size();
+    if (op.range() != null) {
+      if (op.range().last() >= source.size()) {
+        throw new S3Exception(S3Error.InvalidArgument,
+            "Range specified is not valid for source object of size: " + source.size());
+      }
+      first = op.range().first();
+      length = op.range().length();
+    }
+    if (length > MAX_OBJECT_SIZE) {
+      throw new S3Exception(S3Error.InvalidRequest,
+          "The specified copy source is larger than the maximum allowable size for a copy source: " + MAX_OBJECT_SIZE);
+    }
+    boolean whole = first == 0 && length == source.size();
+    PutPartResult result;
+    try (ObjectKeeper.Lease lease = keeper.lease()) {
+      Cid cid;
+      String md5;
+      long size;
+      if (whole && source.partSizes().isEmpty() && io.canopy.gateway.s3.meta.Etags.isHexMd5(source.etag())) {
+        cid = Cid.parse(source.cid());
+        md5 = source.etag();
+        size = source.size();
+      } else {
+        ObjectData.Stored stored = data.importSegments(
+            List.of(new ObjectData.Segment(Cid.parse(source.cid()), first, length)), MAX_OBJECT_SIZE);
+        if (stored.size() != length) {
+          throw new IOException("copied " + stored.size() + " bytes of " + op.source() + ", not " + length);
+        }
+        cid = stored.cid();
+        md5 = stored.md5Hex();
+        size = stored.size();
+      }
+      lease.keepHere(cid);
+      result = metadata.putPart(op.bucket(), op.key(), op.uploadId(), op.partNumber(), cid.toString(), size, md5);
+    }
+    keeper.released(result.releasableCids());
+    xml(x, 200, S3Xml.copyPartResult(result.part().etag(), result.part().lastModified()));
+  }
+
+  private void listMultipartUploads(Exchange x, ListMultipartUploads op, Bucket bucket) throws Exception {
+    var page = metadata.listMultipartUploads(op.bucket(), op.prefix(), op.delimiter(), op.keyMarker(),
+        op.uploadIdMarker(), op.maxUploads());
+    List<UploadSummary> uploads = new ArrayList<>(page.uploads().size());
+    for (MultipartUpload u : page.uploads()) {
+      uploads.add(new UploadSummary(u.key(), u.uploadId(), u.initiated()));
+    }
+    xml(x, 200, S3Xml.listMultipartUploads(op, new UploadListing(uploads, page.commonPrefixes(), page.truncated(),
+        page.nextKeyMarker(), page.nextUploadIdMarker()), owner(bucket.owner())));
+  }
+
+  /**
+   * Completes an upload. The object's DAG is the one importing the parts' bytes in order gives:
+   * built from the parts' leaves when the parts fall on chunk boundaries (5 MiB, 8 MiB… parts do),
+   * else imported anew one slice at a time ({@link ObjectData#concatenate}).
    */
   private void completeMultipartUpload(Exchange x, CompleteMultipartUpload op) throws Exception {
     byte[] body = readSmallBody(x, S3Xml.MAX_COMPLETE_BODY_BYTES);
@@ -422,12 +521,15 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       requested.add(new io.canopy.gateway.s3.meta.CompletedPart(p.partNumber(), p.etag()));
     }
     List<Part> parts = metadata.checkCompletion(op.bucket(), op.key(), op.uploadId(), requested);
+    List<Cid> roots = new ArrayList<>(parts.size());
+    List<Long> sizes = new ArrayList<>(parts.size());
+    for (Part p : parts) {
+      roots.add(Cid.parse(p.cid()));
+      sizes.add(p.size());
+    }
     CompletedUpload done;
     try (ObjectKeeper.Lease lease = keeper.lease()) {
-      ObjectData.Stored stored;
-      try (InputStream in = new PartsInputStream(data, parts)) {
-        stored = data.put(in, Long.MAX_VALUE);
-      }
+      ObjectData.Stored stored = data.concatenate(roots, sizes);
       keepDurably(lease, stored);
       done = metadata.completeMultipartUpload(op.bucket(), op.key(), op.uploadId(), requested, stored.cid().toString());
     }
@@ -439,8 +541,10 @@ public final class S3Handler implements Handler<HttpServerRequest> {
 
   /** Reads a PUT's body into the blockstore, checking its length and Content-MD5. */
   private ObjectData.Stored receive(Exchange x, long length, byte[] expectedMd5) throws IOException {
+    // An x-amz-checksum-* header is checked like Content-MD5, and echoed as S3 does.
+    DeclaredChecksum declared = DeclaredChecksum.of(x.req()::getHeader);
     ObjectData.Stored stored;
-    try (InputStream in = x.verifiedBody()) {
+    try (InputStream in = declared == null ? x.verifiedBody() : declared.watch(x.verifiedBody())) {
       stored = data.put(in, MAX_OBJECT_SIZE);
     }
     if (length >= 0 && stored.size() != length) {
@@ -448,6 +552,10 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     }
     if (expectedMd5 != null && !HexFormat.of().formatHex(expectedMd5).equals(stored.md5Hex())) {
       throw new S3Exception(S3Error.BadDigest);
+    }
+    if (declared != null) {
+      declared.verify();
+      x.res().putHeader(declared.headerName(), declared.value());
     }
     return stored;
   }
@@ -461,60 +569,10 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     }
   }
 
-  /** The bytes of several parts in order, read from their DAGs one slice at a time. */
-  private static final class PartsInputStream extends InputStream {
-    private static final int SLICE = 1 << 20;
-    private final ObjectData data;
-    private final List<Part> parts;
-    private int part;
-    private long offset;
-    private byte[] slice = new byte[0];
-    private int position;
-
-    PartsInputStream(ObjectData data, List<Part> parts) {
-      this.data = data;
-      this.parts = parts;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      while (position >= slice.length) {
-        if (part >= parts.size()) {
-          return -1;
-        }
-        Part p = parts.get(part);
-        long n = Math.min(SLICE, p.size() - offset);
-        if (n <= 0) {
-          part++;
-          offset = 0;
-          continue;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) n);
-        data.read(Cid.parse(p.cid()), offset, n, out);
-        slice = out.toByteArray();
-        position = 0;
-        offset += n;
-        if (slice.length != n) {
-          throw new IOException("part " + p.partNumber() + " gave " + slice.length + " bytes, not " + n);
-        }
-      }
-      int n = Math.min(len, slice.length - position);
-      System.arraycopy(slice, position, b, off, n);
-      position += n;
-      return n;
-    }
-  }
-
   /** CopyObject within the gateway: the source's CID, size and ETag under the new key (no bytes move). */
   private void copyObject(Exchange x, CopyObject op) throws Exception {
-    authorize(x, new HeadObject(op.source().bucket(), op.source().key(), null), op.source().bucket());
-    S3Object source = metadata.headObject(op.source().bucket(), op.source().key());
+    S3Object source = readableSource(x, op.source());
+    checkCopySourcePreconditions(x.req(), source);
     String directive = x.req().getHeader("x-amz-metadata-directive");
     boolean replace = directive != null && directive.trim().equalsIgnoreCase("REPLACE");
     if (directive != null && !replace && !directive.trim().equalsIgnoreCase("COPY")) {
@@ -527,10 +585,66 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     }
     ObjectAttributes attributes = replace ? attributes(x.req()) : source.attributes();
     PutObjectResult result = metadata.putObject(op.bucket(), op.key(),
-        new ObjectWrite(source.cid(), source.size(), source.etag(), attributes));
+        new ObjectWrite(source.cid(), source.size(), source.etag(), attributes, source.partSizes()));
     keeper.released(result.releasableCids());
     x.res().putHeader(CID_HEADER, result.object().cid());
     xml(x, 200, S3Xml.copyObjectResult(result.object().etag(), result.object().lastModified()));
+  }
+
+  /**
+   * The source of a copy, if the caller may read it: the source bucket's owner, or anyone signed
+   * when it is public-read. {@code NoSuchBucket}, {@code AccessDenied}, {@code NoSuchKey}.
+   */
+  private S3Object readableSource(Exchange x, S3Operation.CopySource source) throws S3MetadataException {
+    Bucket bucket = metadata.bucket(source.bucket())
+        .orElseThrow(() -> new S3Exception(S3Error.NoSuchBucket, null, Map.of("BucketName", source.bucket())));
+    boolean readable = x.account() != null
+        && (x.account().equals(bucket.owner()) || bucket.acl() == BucketAcl.PUBLIC_READ);
+    if (!readable) {
+      throw new S3Exception(S3Error.AccessDenied);
+    }
+    try {
+      return metadata.headObject(source.bucket(), source.key());
+    } catch (S3MetadataException e) {
+      if (S3MetadataException.NO_SUCH_KEY.equals(e.code())) {
+        throw new S3Exception(S3Error.NoSuchKey, null, Map.of("Key", source.key()));
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The {@code x-amz-copy-source-if-*} conditions of CopyObject and UploadPartCopy: each one that
+   * fails is 412 PreconditionFailed. As S3 documents, a matching if-match wins over a failing
+   * if-unmodified-since, and an if-none-match is decided before if-modified-since.
+   */
+  private static void checkCopySourcePreconditions(HttpServerRequest req, S3Object source) {
+    String etag = S3Xml.quoteEtag(source.etag());
+    Instant modified = source.lastModified().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    String ifMatch = req.getHeader("x-amz-copy-source-if-match");
+    String ifNoneMatch = req.getHeader("x-amz-copy-source-if-none-match");
+    if (ifMatch != null) {
+      if (!etagListMatches(ifMatch, etag)) {
+        throw new S3Exception(S3Error.PreconditionFailed, null, Map.of("Condition", "x-amz-copy-source-If-Match"));
+      }
+    } else {
+      Instant since = httpDate(req.getHeader("x-amz-copy-source-if-unmodified-since"));
+      if (since != null && modified.isAfter(since)) {
+        throw new S3Exception(S3Error.PreconditionFailed, null,
+            Map.of("Condition", "x-amz-copy-source-If-Unmodified-Since"));
+      }
+    }
+    if (ifNoneMatch != null) {
+      if (etagListMatches(ifNoneMatch, etag)) {
+        throw new S3Exception(S3Error.PreconditionFailed, null, Map.of("Condition", "x-amz-copy-source-If-None-Match"));
+      }
+    } else {
+      Instant since = httpDate(req.getHeader("x-amz-copy-source-if-modified-since"));
+      if (since != null && !modified.isAfter(since)) {
+        throw new S3Exception(S3Error.PreconditionFailed, null,
+            Map.of("Condition", "x-amz-copy-source-If-Modified-Since"));
+      }
+    }
   }
 
   private void getObject(Exchange x, String bucket, String key, Integer partNumber, Map<String, String> overrides)
@@ -566,12 +680,32 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     long size = object.size();
     long offset = 0;
     long length = size;
-    if (partNumber != null && partNumber != 1) {
-      throw new S3Exception(S3Error.InvalidRange, "The requested partnumber is not satisfiable",
-          Map.of("PartNumberRequested", partNumber.toString(), "ActualPartCount", "1"));
+    if (partNumber != null) {
+      // GET/HEAD of one part of a multipart object (the whole object is its own part 1 otherwise):
+      // the part's range, as a ranged GET, with the object's ETag and its part count.
+      if (x.req().getHeader("Range") != null) {
+        throw new S3Exception(S3Error.InvalidRequest, "Cannot specify both Range header and partNumber query parameter");
+      }
+      int count = object.partCount();
+      if (partNumber > count) {
+        throw new S3Exception(S3Error.InvalidPartNumber, null,
+            Map.of("PartNumberRequested", partNumber.toString(), "ActualPartCount", Integer.toString(count)));
+      }
+      if (!object.partSizes().isEmpty()) {
+        res.putHeader("x-amz-mp-parts-count", Integer.toString(count));
+        for (int i = 0; i < partNumber - 1; i++) {
+          offset += object.partSizes().get(i);
+        }
+        length = object.partSizes().get(partNumber - 1);
+      }
+      if (length > 0) {
+        res.setStatusCode(206).putHeader("Content-Range",
+            "bytes " + offset + "-" + (offset + length - 1) + "/" + size);
+      }
     }
     try {
-      Optional<io.canopy.gateway.http.ByteRange> range = io.canopy.gateway.http.ByteRange.parse(x.req().getHeader("Range"), size);
+      Optional<io.canopy.gateway.http.ByteRange> range = partNumber != null ? Optional.empty()
+          : io.canopy.gateway.http.ByteRange.parse(x.req().getHeader("Range"), size);
       if (range.isPresent()) {
         offset = range.get().first();
         length = range.get().length();

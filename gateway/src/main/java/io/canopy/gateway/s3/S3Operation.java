@@ -81,6 +81,13 @@ public sealed interface S3Operation {
   record GetBucketLocation(String bucket) implements OnBucket {}
 
   /**
+   * {@code GET /bucket?versioning}. Versioning cannot be turned on here (PutBucketVersioning is
+   * NotImplemented), so every bucket answers as one never versioned: an empty configuration.
+   * rclone asks it before a purge.
+   */
+  record GetBucketVersioning(String bucket) implements OnBucket {}
+
+  /**
    * {@code GET /bucket} (version 1 listing).
    *
    * @param prefix never null ("" when absent)
@@ -167,6 +174,13 @@ public sealed interface S3Operation {
   /** {@code GET /bucket/key?uploadId=U}. */
   record ListParts(String bucket, String key, String uploadId, int maxParts, int partNumberMarker)
       implements OnObject {}
+
+  /**
+   * {@code GET /bucket/key?tagging}. Objects here never carry tags (x-amz-tagging and
+   * PutObjectTagging are NotImplemented), so the answer is an empty TagSet; the AWS CLI asks it
+   * before every multipart copy ({@code aws s3 cp/mv/sync} from S3 to S3 of 8 MiB and more).
+   */
+  record GetObjectTagging(String bucket, String key) implements OnObject {}
 
   /** {@code POST /bucket/key?uploadId=U}; the body is a {@code CompleteMultipartUpload} document. */
   record CompleteMultipartUpload(String bucket, String key, String uploadId) implements OnObject {}

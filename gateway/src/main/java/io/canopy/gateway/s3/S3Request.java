@@ -11,7 +11,9 @@ import io.canopy.gateway.s3.S3Operation.DeleteBucket;
 import io.canopy.gateway.s3.S3Operation.DeleteObject;
 import io.canopy.gateway.s3.S3Operation.DeleteObjects;
 import io.canopy.gateway.s3.S3Operation.GetBucketLocation;
+import io.canopy.gateway.s3.S3Operation.GetBucketVersioning;
 import io.canopy.gateway.s3.S3Operation.GetObject;
+import io.canopy.gateway.s3.S3Operation.GetObjectTagging;
 import io.canopy.gateway.s3.S3Operation.HeadBucket;
 import io.canopy.gateway.s3.S3Operation.HeadObject;
 import io.canopy.gateway.s3.S3Operation.ListBuckets;
@@ -216,6 +218,8 @@ public record S3Request(
       return new HeadBucket(bucket);
     }
     switch (verb + " " + subresource) {
+      case "GET versioning":
+        return new GetBucketVersioning(bucket);
       case "GET location":
         return new GetBucketLocation(bucket);
       case "GET uploads":
@@ -270,6 +274,8 @@ public record S3Request(
       switch (verb + " " + subresource) {
         case "POST uploads":
           return new CreateMultipartUpload(bucket, key);
+        case "GET tagging":
+          return new GetObjectTagging(bucket, key);
         default:
           return new Unsupported(unsupportedName(verb, subresource, "Object"));
       }

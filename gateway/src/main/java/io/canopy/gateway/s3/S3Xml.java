@@ -305,6 +305,16 @@ public final class S3Xml {
     return out.append("</LocationConstraint>").toString();
   }
 
+  /** GetBucketVersioning of a bucket never versioned: a configuration without a Status. */
+  public static String unversioned() {
+    return XmlWriter.DECLARATION + "<VersioningConfiguration xmlns=\"" + NAMESPACE + "\"/>";
+  }
+
+  /** GetObjectTagging of an object without tags: {@code <Tagging><TagSet/></Tagging>}. */
+  public static String emptyTagging() {
+    return XmlWriter.DECLARATION + "<Tagging xmlns=\"" + NAMESPACE + "\"><TagSet/></Tagging>";
+  }
+
   // ---- request bodies -----------------------------------------------------------------------
 
   /**

@@ -41,6 +41,7 @@ class S3ErrorTest {
     REFERENCE.put("KeyTooLongError", 400);
     REFERENCE.put("MetadataTooLarge", 400);
     REFERENCE.put("InvalidRange", 416);
+    REFERENCE.put("InvalidPartNumber", 416);
     REFERENCE.put("PreconditionFailed", 412);
     REFERENCE.put("NotModified", 304);
     REFERENCE.put("MalformedXML", 400);

@@ -14,7 +14,9 @@ import io.canopy.gateway.s3.S3Operation.DeleteBucket;
 import io.canopy.gateway.s3.S3Operation.DeleteObject;
 import io.canopy.gateway.s3.S3Operation.DeleteObjects;
 import io.canopy.gateway.s3.S3Operation.GetBucketLocation;
+import io.canopy.gateway.s3.S3Operation.GetBucketVersioning;
 import io.canopy.gateway.s3.S3Operation.GetObject;
+import io.canopy.gateway.s3.S3Operation.GetObjectTagging;
 import io.canopy.gateway.s3.S3Operation.HeadBucket;
 import io.canopy.gateway.s3.S3Operation.HeadObject;
 import io.canopy.gateway.s3.S3Operation.ListBuckets;
@@ -162,7 +164,7 @@ class S3RequestTest {
         route("GET", "photos", "/?policy", new Unsupported("GetBucketPolicy")),
         route("PUT", "photos", "/?policy", new Unsupported("PutBucketPolicy")),
         route("DELETE", "photos", "/?policy", new Unsupported("DeleteBucketPolicy")),
-        route("GET", "photos", "/?versioning", new Unsupported("GetBucketVersioning")),
+        route("GET", "photos", "/?versioning", new GetBucketVersioning("photos")),
         route("PUT", "photos", "/?versioning", new Unsupported("PutBucketVersioning")),
         route("GET", "photos", "/?tagging", new Unsupported("GetBucketTagging")),
         route("PUT", "photos", "/?cors", new Unsupported("PutBucketCors")),
@@ -174,6 +176,7 @@ class S3RequestTest {
         route("PUT", "photos", "/?website", new Unsupported("PutBucketWebsite")),
         route("POST", "photos", "/", new Unsupported("PostObject")),
         route("GET", "photos", k + "?acl", new Unsupported("GetObjectAcl")),
+        route("GET", "photos", k + "?tagging", new GetObjectTagging("photos", KEY)),
         route("PUT", "photos", k + "?tagging", new Unsupported("PutObjectTagging")),
         route("DELETE", "photos", k + "?tagging", new Unsupported("DeleteObjectTagging")),
         route("POST", "photos", k + "?restore", new Unsupported("RestoreObject")),

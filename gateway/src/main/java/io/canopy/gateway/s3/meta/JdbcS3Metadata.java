@@ -73,7 +73,8 @@ public final class JdbcS3Metadata implements S3Metadata {
   static final int SQLITE_BUSY_TIMEOUT_MILLIS = 10_000;
   /** Attempts of a transaction that lost a race (see {@link SqlDialect#retryable}). */
   private static final int MAX_ATTEMPTS = 10;
-  private static final int SCHEMA_VERSION = 1;
+  /** 1: the first schema; 2: {@code s3_objects.part_sizes}, for GET/HEAD with partNumber. */
+  private static final int SCHEMA_VERSION = 2;
 
   static final String ACCESS_KEY_PREFIX = "CNPY";
   static final int ACCESS_KEY_ID_LENGTH = 20;
@@ -87,7 +88,7 @@ public final class JdbcS3Metadata implements S3Metadata {
   private static final HexFormat HEX = HexFormat.of();
 
   private static final String OBJECT_COLUMNS = "bucket, object_key, cid, size, etag, content_type, content_encoding, "
-      + "content_disposition, cache_control, user_meta, last_modified_ms";
+      + "content_disposition, cache_control, user_meta, last_modified_ms, part_sizes";
   private static final String UPLOAD_COLUMNS = "upload_id, bucket, object_key, initiator, content_type, content_encoding, "
       + "content_disposition, cache_control, user_meta, initiated_ms";
   private static final String PART_COLUMNS = "part_number, cid, size, etag, last_modified_ms";
@@ -108,6 +109,9 @@ public final class JdbcS3Metadata implements S3Metadata {
   }
 
   // ---- opening ----------------------------------------------------------------------------
+
+  /** Connections to the embedded database: readers run in parallel in WAL mode. */
+  static final int SQLITE_POOL_SIZE = 4;
 
   /**
    * Opens (creating if needed) the embedded SQLite database {@code file} in WAL mode. A new file is
@@ -131,7 +135,9 @@ public final class JdbcS3Metadata implements S3Metadata {
     props.setProperty("busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MILLIS));
     props.setProperty("transaction_mode", "IMMEDIATE");
     String url = "jdbc:sqlite:" + path;
-    ConnectionPool pool = new ConnectionPool(() -> DriverManager.getConnection(url, props), 1, POOL_WAIT_MILLIS);
+    // WAL lets readers (every GET and HEAD) run beside the one writer; IMMEDIATE transactions take
+    // the write lock when they begin, so writers still go one at a time (waiting up to the busy timeout).
+    ConnectionPool pool = new ConnectionPool(() -> DriverManager.getConnection(url, props), SQLITE_POOL_SIZE, POOL_WAIT_MILLIS);
     JdbcS3Metadata store = new JdbcS3Metadata(SqlDialect.SQLITE, pool, clock, random, "SQLite " + path);
     try {
       store.transaction("check the journal mode of", false, c -> {
@@ -250,6 +256,7 @@ public final class JdbcS3Metadata implements S3Metadata {
           cache_control       TEXT,
           user_meta           TEXT NOT NULL,  -- JSON object of x-amz-meta-* (names without the prefix)
           last_modified_ms    BIGINT NOT NULL,
+          part_sizes          TEXT,           -- a multipart object's part sizes, comma-separated; NULL if one piece
           PRIMARY KEY (bucket, object_key)
         )""".formatted(ascii, bytes),
         "CREATE INDEX IF NOT EXISTS s3_objects_cid ON s3_objects (cid)",
@@ -290,6 +297,8 @@ public final class JdbcS3Metadata implements S3Metadata {
           int version = rs.next() ? rs.getInt(1) : 0;
           if (version == 0) {
             st.executeUpdate("INSERT INTO s3_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+          } else if (version < SCHEMA_VERSION) {
+            migrate(c, st, version);
           } else if (version > SCHEMA_VERSION) {
             throw new S3MetadataException(INTERNAL_ERROR, "the S3 schema in " + description + " is version " + version
                 + ", newer than this gateway's " + SCHEMA_VERSION);
@@ -298,6 +307,29 @@ public final class JdbcS3Metadata implements S3Metadata {
       }
       return null;
     });
+  }
+
+  /**
+   * Brings a database made by an older gateway up to {@link #SCHEMA_VERSION}, in the schema
+   * transaction (PostgreSQL: under the schema lock, so one gateway of several does it). Each step
+   * checks before it alters, so a step half-done by hand is not done twice.
+   */
+  private void migrate(Connection c, Statement st, int from) throws SQLException {
+    if (from < 2 && !hasColumn(c, "s3_objects", "part_sizes")) {
+      st.execute("ALTER TABLE s3_objects ADD COLUMN part_sizes TEXT");
+    }
+    st.executeUpdate("UPDATE s3_schema SET version = " + SCHEMA_VERSION);
+  }
+
+  private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+    try (ResultSet rs = c.getMetaData().getColumns(c.getCatalog(), null, table, column)) {
+      while (rs.next()) {
+        if (rs.getString("COLUMN_NAME").equalsIgnoreCase(column)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   // ---- accounts and access keys -----------------------------------------------------------
@@ -569,7 +601,7 @@ public final class JdbcS3Metadata implements S3Metadata {
     return transaction("store an object in", true, c -> {
       requireBucket(c, bucket);
       S3Object stored = new S3Object(bucket, key, write.cid(), write.size(), write.etag(), write.attributes(),
-          Instant.ofEpochMilli(now));
+          Instant.ofEpochMilli(now), write.partSizes());
       Optional<S3Object> replaced = writeObject(c, keyBytes, stored, userMeta);
       List<String> releasable = unreferenced(c, replaced.map(S3Object::cid).stream().toList());
       return new PutObjectResult(stored, replaced, releasable);
@@ -581,9 +613,10 @@ public final class JdbcS3Metadata implements S3Metadata {
     Optional<S3Object> old = selectObject(c, object.bucket(), key, true);
     String sql = old.isPresent()
         ? "UPDATE s3_objects SET cid = ?, size = ?, etag = ?, content_type = ?, content_encoding = ?, "
-            + "content_disposition = ?, cache_control = ?, user_meta = ?, last_modified_ms = ? WHERE bucket = ? AND object_key = ?"
+            + "content_disposition = ?, cache_control = ?, user_meta = ?, last_modified_ms = ?, part_sizes = ? "
+            + "WHERE bucket = ? AND object_key = ?"
         : "INSERT INTO s3_objects (cid, size, etag, content_type, content_encoding, content_disposition, cache_control, "
-            + "user_meta, last_modified_ms, bucket, object_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "user_meta, last_modified_ms, part_sizes, bucket, object_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       ObjectAttributes a = object.attributes();
       st.setString(1, object.cid());
@@ -595,8 +628,9 @@ public final class JdbcS3Metadata implements S3Metadata {
       setNullable(st, 7, a.cacheControl());
       st.setString(8, userMeta);
       st.setLong(9, object.lastModified().toEpochMilli());
-      st.setString(10, object.bucket());
-      st.setBytes(11, key);
+      setNullable(st, 10, partSizesText(object.partSizes()));
+      st.setString(11, object.bucket());
+      st.setBytes(12, key);
       st.executeUpdate(); // a concurrent insert of the same new key fails here (unique) and the transaction reruns
     }
     return old;
@@ -617,7 +651,37 @@ public final class JdbcS3Metadata implements S3Metadata {
     ObjectAttributes attributes = new ObjectAttributes(rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
         map(rs.getString(10)));
     return new S3Object(rs.getString(1), ObjectKeys.text(rs.getBytes(2)), rs.getString(3), rs.getLong(4), rs.getString(5),
-        attributes, Instant.ofEpochMilli(rs.getLong(11)));
+        attributes, Instant.ofEpochMilli(rs.getLong(11)), partSizes(rs.getString(12)));
+  }
+
+  /** Part sizes as stored: decimal, comma-separated (at most 10,000 of them); null for none. */
+  private static String partSizesText(List<Long> sizes) {
+    if (sizes.isEmpty()) {
+      return null;
+    }
+    StringBuilder text = new StringBuilder(sizes.size() * 8);
+    for (long size : sizes) {
+      if (!text.isEmpty()) {
+        text.append(',');
+      }
+      text.append(size);
+    }
+    return text.toString();
+  }
+
+  private static List<Long> partSizes(String text) throws SQLException {
+    if (text == null || text.isEmpty()) {
+      return List.of();
+    }
+    List<Long> sizes = new ArrayList<>();
+    try {
+      for (String size : text.split(",")) {
+        sizes.add(Long.parseLong(size));
+      }
+    } catch (NumberFormatException e) {
+      throw new SQLException("corrupt part_sizes: " + text, e);
+    }
+    return sizes;
   }
 
   @Override
@@ -1028,7 +1092,7 @@ public final class JdbcS3Metadata implements S3Metadata {
       deleteUpload(c, uploadId);
       long size = used.stream().mapToLong(Part::size).sum();
       S3Object object = new S3Object(bucket, key, cid, size, Etags.multipart(used), upload.attributes(),
-          Instant.ofEpochMilli(now));
+          Instant.ofEpochMilli(now), used.stream().map(Part::size).toList());
       Optional<S3Object> replaced = writeObject(c, keyBytes, object, json(upload.attributes().userMetadata()));
       // Every part's own root goes: the object's DAG (and its pin) now holds the bytes.
       List<String> candidates = new ArrayList<>(stored.values().stream().map(Part::cid).toList());

@@ -47,6 +47,11 @@ class PostgresS3MetadataTest extends S3MetadataContractTest {
     return JdbcS3Metadata.openPostgres(postgres.url(database), new Properties(), 4, clock, random);
   }
 
+  @Override
+  protected Connection connectRaw() throws Exception {
+    return DriverManager.getConnection(postgres.url(database));
+  }
+
   @Test
   void keysAreStoredAsBytesSoTheClusterCollationCannotReorderThem() throws Exception {
     try (Connection c = DriverManager.getConnection(postgres.url(database)); Statement st = c.createStatement()) {

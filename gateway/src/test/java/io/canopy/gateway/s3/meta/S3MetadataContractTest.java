@@ -60,6 +60,9 @@ abstract class S3MetadataContractTest {
    */
   protected abstract S3Metadata openStore(Clock clock, SecureRandom random) throws Exception;
 
+  /** A plain JDBC connection to this test's database, to set up what an older gateway left. */
+  protected abstract java.sql.Connection connectRaw() throws Exception;
+
   protected S3Metadata open() throws Exception {
     S3Metadata store = openStore(clock, new SecureRandom());
     opened.add(store);
@@ -753,6 +756,61 @@ abstract class S3MetadataContractTest {
     assertCode(S3MetadataException.NO_SUCH_UPLOAD, () -> meta.completeMultipartUpload("bkt", "movie.mp4", id, request, "r"));
     assertThat(meta.listMultipartUploads("bkt", null, null, null, null, 1000).uploads()).isEmpty();
     assertThat(meta.isCidReferenced("part-1")).isFalse();
+  }
+
+  @Test
+  void aCompletedObjectKeepsItsPartSizesForPartNumberReads() throws Exception {
+    bucket("bkt");
+    String id = meta.createMultipartUpload("bkt", "k", "alice", null).uploadId();
+    meta.putPart("bkt", "k", id, 1, "p1", 5 * MIB, md5("1"));
+    meta.putPart("bkt", "k", id, 2, "p2", 8 * MIB, md5("2"));
+    meta.putPart("bkt", "k", id, 4, "p4", 6 * MIB, md5("4"));
+    meta.putPart("bkt", "k", id, 7, "p7", 3, md5("7"));
+    List<CompletedPart> request = List.of(new CompletedPart(1, md5("1")), new CompletedPart(4, md5("4")),
+        new CompletedPart(7, md5("7")));
+    CompletedUpload done = meta.completeMultipartUpload("bkt", "k", id, request, "root");
+    assertThat(done.object().partSizes()).as("the parts used, in order; part 2 was left out")
+        .containsExactly(5 * MIB, 6 * MIB, 3L);
+    assertThat(done.object().partCount()).isEqualTo(3);
+    assertThat(open().headObject("bkt", "k").partSizes()).as("as another gateway reads it")
+        .containsExactly(5 * MIB, 6 * MIB, 3L);
+    assertThat(meta.listObjectsV2("bkt", null, null, null, null, 10).contents().get(0).partSizes())
+        .containsExactly(5 * MIB, 6 * MIB, 3L);
+
+    S3Object source = meta.headObject("bkt", "k");
+    meta.putObject("bkt", "copy", new ObjectWrite(source.cid(), source.size(), source.etag(), source.attributes(),
+        source.partSizes()));
+    assertThat(meta.headObject("bkt", "copy").partSizes()).as("a copy keeps the parts its ETag counts")
+        .containsExactly(5 * MIB, 6 * MIB, 3L);
+
+    put("bkt", "k");
+    assertThat(meta.headObject("bkt", "k").partSizes()).as("a plain PUT over it is one piece").isEmpty();
+    assertThat(meta.headObject("bkt", "k").partCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aDatabaseOfSchemaVersion1IsMigratedAndItsObjectsStillRead() throws Exception {
+    bucket("bkt");
+    put("bkt", "old");
+    meta.close();
+    try (java.sql.Connection c = connectRaw(); java.sql.Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE s3_objects DROP COLUMN part_sizes"); // the schema as version 1 made it
+      st.executeUpdate("UPDATE s3_schema SET version = 1");
+    }
+    meta = open();
+    assertThat(meta.headObject("bkt", "old").partSizes()).isEmpty();
+    String id = meta.createMultipartUpload("bkt", "new", "alice", null).uploadId();
+    meta.putPart("bkt", "new", id, 1, "p1", 5 * MIB, md5("1"));
+    meta.putPart("bkt", "new", id, 2, "p2", 1, md5("2"));
+    meta.completeMultipartUpload("bkt", "new", id, List.of(new CompletedPart(1, md5("1")), new CompletedPart(2, md5("2"))),
+        "root");
+    assertThat(open().headObject("bkt", "new").partSizes()).containsExactly(5 * MIB, 1L);
+    try (java.sql.Connection c = connectRaw(); java.sql.Statement st = c.createStatement();
+         java.sql.ResultSet rs = st.executeQuery("SELECT version FROM s3_schema")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(2);
+      assertThat(rs.next()).as("one version row").isFalse();
+    }
   }
 
   @Test

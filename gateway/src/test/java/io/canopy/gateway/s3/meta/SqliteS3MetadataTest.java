@@ -28,6 +28,11 @@ class SqliteS3MetadataTest extends S3MetadataContractTest {
     return JdbcS3Metadata.openSqlite(file(), clock, random);
   }
 
+  @Override
+  protected Connection connectRaw() throws Exception {
+    return DriverManager.getConnection("jdbc:sqlite:" + file());
+  }
+
   @Test
   void theDatabaseHoldingSecretsIsReadableByItsOwnerOnly() throws Exception {
     meta.issueAccessKey("alice"); // something written, so the WAL exists
