@@ -1,0 +1,283 @@
+package io.canopy.compute.job;
+
+import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.multiformats.Cid;
+import io.canopy.p2p.host.Host;
+import io.canopy.p2p.kad.KadDht;
+import io.canopy.protocol.compute.ComputeMessage;
+import io.canopy.protocol.compute.ComputeMessage.Code;
+import io.canopy.protocol.compute.ComputeMessage.Rejected;
+import io.canopy.protocol.compute.ComputeMessageException;
+import io.canopy.protocol.compute.JobRequest;
+import io.canopy.protocol.compute.ModelOffer;
+import io.canopy.protocol.compute.Receipt;
+import io.canopy.protocol.compute.Usage;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The compute node's side of {@code /canopy/compute/1.0.0} (spec/compute.md §3.5), with no
+ * networking in it: admission control per model (at most {@code maxConcurrentJobs} running and
+ * {@code maxQueuedJobs} waiting; anything more is answered {@code BUSY} at once), runs each job on
+ * its model's runtime, hashes the exact input and output bytes, signs the receipt with the node
+ * key, and stops a job when its client goes away or it overruns {@code jobTimeout}.
+ */
+public final class ComputeProvider implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ComputeProvider.class.getName());
+
+  private final Ed25519PrivateKey key;
+  private final ComputeConfig config;
+  private final Clock clock;
+  private final LongSupplier epoch;
+  private final Map<Cid, Lane> lanes = new LinkedHashMap<>();
+  private final ScheduledExecutorService timers;
+
+  /**
+   * @param epoch the current settlement epoch, written into each receipt
+   */
+  public ComputeProvider(Ed25519PrivateKey key, List<? extends InferenceRuntime> runtimes, ComputeConfig config, Clock clock,
+                         LongSupplier epoch) {
+    this.key = key;
+    this.config = config;
+    this.clock = clock;
+    this.epoch = epoch;
+    for (InferenceRuntime runtime : runtimes) {
+      ModelOffer offer = runtime.offer();
+      if (lanes.putIfAbsent(offer.model(), new Lane(runtime, offer)) != null) {
+        throw new IllegalArgumentException("two runtimes serve " + offer.model());
+      }
+    }
+    if (lanes.size() > ComputeMessage.MAX_OFFERS) {
+      throw new IllegalArgumentException("at most " + ComputeMessage.MAX_OFFERS + " models per node");
+    }
+    this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "compute-job-timer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Serves {@code /canopy/compute/1.0.0} on {@code host}. */
+  public ComputeProvider register(Host host) {
+    host.registerProtocol(ComputeMessage.PROTOCOL_ID, new ComputeProtocol(this, config));
+    return this;
+  }
+
+  /** Announces every model served as a DHT provider record of its CID, so gateways find this node (spec §3.4). */
+  public CompletableFuture<Void> announce(KadDht dht) {
+    return CompletableFuture.allOf(lanes.keySet().stream().map(cid -> dht.provide(cid.multihash())).toArray(CompletableFuture[]::new));
+  }
+
+  /** What this node serves, with the slots free now. */
+  public ComputeMessage.Capabilities capabilities() {
+    List<ModelOffer> offers = new ArrayList<>();
+    lanes.values().forEach(lane -> offers.add(lane.offer.withFreeSlots(lane.freeSlots())));
+    return new ComputeMessage.Capabilities(offers);
+  }
+
+  /** Jobs of {@code model} running or queued now (for tests and metrics). */
+  int admitted(Cid model) {
+    Lane lane = lanes.get(model);
+    if (lane == null) {
+      return 0;
+    }
+    synchronized (lane) {
+      return lane.admitted;
+    }
+  }
+
+  /** A started (or already answered) job; {@link #cancel} is for when its client goes away. */
+  public interface JobHandle {
+    void cancel(String why);
+  }
+
+  /**
+   * Admits {@code request} or refuses it at once through {@code out}; an admitted job's chunks and
+   * its receipt (or refusal) follow on {@code out} from a worker thread.
+   */
+  JobHandle start(JobRequest request, JobOutput out) {
+    Lane lane = lanes.get(request.model());
+    if (lane == null) {
+      out.finish(new Rejected(Code.UNKNOWN_MODEL, "this node does not serve " + request.model()));
+      return why -> {};
+    }
+    if (request.task() != lane.offer.task()) {
+      out.finish(new Rejected(Code.BAD_REQUEST, lane.offer.model() + " does " + lane.offer.task() + ", not " + request.task()));
+      return why -> {};
+    }
+    if (!lane.admit()) {
+      out.finish(new Rejected(Code.BUSY, "all " + config.maxConcurrentJobs() + " slots and " + config.maxQueuedJobs()
+          + " queue places for " + lane.offer.name() + " are taken"));
+      return why -> {};
+    }
+    Job job = new Job(lane, request, out);
+    job.timer = timers.schedule(job::timeOut, config.jobTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      lane.executor.execute(job);
+    } catch (RuntimeException e) { // the provider is closing
+      job.finishEarly(new Rejected(Code.INTERNAL, "node is shutting down"));
+    }
+    return job::cancel;
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    lanes.values().forEach(lane -> lane.executor.shutdownNow());
+  }
+
+  /** One model: its runtime, its workers and its admission count (running + queued). */
+  private final class Lane {
+    final InferenceRuntime runtime;
+    final ModelOffer offer;
+    final ThreadPoolExecutor executor;
+    private int admitted;
+
+    Lane(InferenceRuntime runtime, ModelOffer offer) {
+      this.runtime = runtime;
+      this.offer = offer;
+      AtomicInteger n = new AtomicInteger();
+      // The queue itself is unbounded; admit() bounds what is ever put in it.
+      this.executor = new ThreadPoolExecutor(config.maxConcurrentJobs(), config.maxConcurrentJobs(), 0, TimeUnit.MILLISECONDS,
+          new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "compute-" + offer.name() + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+    }
+
+    synchronized boolean admit() {
+      if (admitted >= config.maxConcurrentJobs() + config.maxQueuedJobs()) {
+        return false;
+      }
+      admitted++;
+      return true;
+    }
+
+    synchronized void release() {
+      admitted--;
+    }
+
+    synchronized int freeSlots() {
+      return Math.max(0, config.maxConcurrentJobs() - admitted);
+    }
+  }
+
+  private final class Job implements Runnable {
+    private static final int QUEUED = 0;
+    private static final int RUNNING = 1;
+    private static final int OVER = 2;
+
+    private final Lane lane;
+    private final JobRequest request;
+    private final JobOutput out;
+    private final CancellationSignal signal = new CancellationSignal();
+    private final AtomicInteger state = new AtomicInteger(QUEUED);
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile boolean timedOut;
+    volatile ScheduledFuture<?> timer;
+
+    Job(Lane lane, JobRequest request, JobOutput out) {
+      this.lane = lane;
+      this.request = request;
+      this.out = out;
+    }
+
+    @Override
+    public void run() {
+      if (!state.compareAndSet(QUEUED, RUNNING)) {
+        return; // cancelled or timed out while queued; already released
+      }
+      try {
+        long started = clock.millis();
+        MessageDigest outputHash = Receipt.newSha256();
+        ChunkSink sink = bytes -> {
+          signal.throwIfCancelled();
+          for (int off = 0; off < bytes.length; off += ComputeMessage.MAX_CHUNK_SIZE) {
+            int len = Math.min(ComputeMessage.MAX_CHUNK_SIZE, bytes.length - off);
+            byte[] piece = Arrays.copyOfRange(bytes, off, off + len);
+            outputHash.update(piece);
+            out.chunk(piece);
+            signal.throwIfCancelled();
+          }
+        };
+        Usage usage = lane.runtime.run(request, sink, signal);
+        signal.throwIfCancelled();
+        Receipt receipt = Receipt.sign(key, request, outputHash.digest(), usage, epoch.getAsLong(), started, Math.max(started, clock.millis()));
+        answer(new ComputeMessage.Done(receipt));
+      } catch (CancellationException e) {
+        if (!timedOut) {
+          answered.set(true);
+          out.abort();
+        }
+      } catch (JobRejectedException e) {
+        answer(new Rejected(e.code(), e.reason()));
+      } catch (ComputeMessageException | IllegalArgumentException e) {
+        answer(new Rejected(Code.BAD_REQUEST, String.valueOf(e.getMessage())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer(new Rejected(Code.INTERNAL, "node is shutting down"));
+      } catch (Exception | StackOverflowError e) {
+        LOG.log(System.Logger.Level.WARNING, "job " + request.jobId() + " on " + lane.offer.name() + " failed", e);
+        answer(new Rejected(Code.INTERNAL, e.getClass().getSimpleName() + ": " + e.getMessage()));
+      } finally {
+        state.set(OVER);
+        timer.cancel(false);
+        lane.release();
+      }
+    }
+
+    /** The client went away: stop the runtime, or drop the job from the queue. */
+    void cancel(String why) {
+      signal.cancel(why);
+      if (state.compareAndSet(QUEUED, OVER)) {
+        lane.executor.remove(this);
+        timer.cancel(false);
+        lane.release();
+        answered.set(true);
+        out.abort();
+      }
+    }
+
+    /** The job overran: tell the client at once; a running runtime is told to stop and holds its slot until it does. */
+    void timeOut() {
+      timedOut = true;
+      signal.cancel("job exceeded " + config.jobTimeout().toMillis() + " ms");
+      answer(new Rejected(Code.TIMEOUT, "job exceeded the node's limit of " + config.jobTimeout().toMillis() + " ms"));
+      if (state.compareAndSet(QUEUED, OVER)) {
+        lane.executor.remove(this);
+        lane.release();
+      }
+    }
+
+    void finishEarly(Rejected rejected) {
+      if (state.compareAndSet(QUEUED, OVER)) {
+        timer.cancel(false);
+        lane.release();
+        answer(rejected);
+      }
+    }
+
+    private void answer(ComputeMessage last) {
+      if (answered.compareAndSet(false, true)) {
+        out.finish(last);
+      }
+    }
+  }
+}
