@@ -177,8 +177,17 @@ class ComputeJobTest {
     closeAtEnd.add(gatewayDht);
     gatewayDht.bootstrap(List.of(node.host.listenAddrs().get(0).withPeerId(node.peerId()))).get(WAIT_SECONDS, TimeUnit.SECONDS);
 
-    node.provider.announce(nodeDht).get(WAIT_SECONDS, TimeUnit.SECONDS);
-    List<PeerId> providers = gatewayDht.findProviders(ReversingRuntime.MODEL.multihash(), 8).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    // The node learns of the gateway through identify, a moment after the bootstrap: until it has,
+    // its announcement reaches no one, so announce again until the gateway finds the record.
+    List<PeerId> providers = List.of();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (!providers.contains(node.peerId()) && System.nanoTime() < deadline) {
+      node.provider.announce(nodeDht).get(WAIT_SECONDS, TimeUnit.SECONDS);
+      providers = gatewayDht.findProviders(ReversingRuntime.MODEL.multihash(), 8).get(WAIT_SECONDS, TimeUnit.SECONDS);
+      if (!providers.contains(node.peerId())) {
+        Thread.sleep(100);
+      }
+    }
     assertThat(providers).contains(node.peerId());
     assertThat(new ComputeClient(gateway).capabilities(node.peerId(), TIMEOUT).get(WAIT_SECONDS, TimeUnit.SECONDS))
         .extracting(ModelOffer::model).containsExactly(ReversingRuntime.MODEL);
