@@ -41,6 +41,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       SwarmCommand.class,
       DealCommand.class,
       GatewayCommand.class,
+      RunCommand.class,
       PingCommand.class,
       VersionCommand.class,
     })
