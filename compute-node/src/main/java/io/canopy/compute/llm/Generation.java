@@ -11,24 +11,24 @@ import java.util.List;
  *               sequence is left out and malformed bytes become U+FFFD (as llama-server does)
  */
 public record Generation(List<Integer> tokens, String text, FinishReason finishReason, Usage usage) {
-    public Generation {
-        tokens = List.copyOf(tokens);
-    }
+  public Generation {
+    tokens = List.copyOf(tokens);
+  }
 
-    public enum FinishReason {
-        /** The model produced an end-of-generation token. */
-        END_OF_GENERATION,
-        /** A stop sequence appeared in the text. */
-        STOP_SEQUENCE,
-        /** {@link GenerationParams#maxTokens()} tokens were generated. */
-        MAX_TOKENS,
-        /** The session's context is full. */
-        CONTEXT_FULL
-    }
+  public enum FinishReason {
+    /** The model produced an end-of-generation token. */
+    END_OF_GENERATION,
+    /** A stop sequence appeared in the text. */
+    STOP_SEQUENCE,
+    /** {@link GenerationParams#maxTokens()} tokens were generated. */
+    MAX_TOKENS,
+    /** The session's context is full. */
+    CONTEXT_FULL
+  }
 
-    public record Usage(int promptTokens, int completionTokens) {
-        public int totalTokens() {
-            return promptTokens + completionTokens;
-        }
+  public record Usage(int promptTokens, int completionTokens) {
+    public int totalTokens() {
+      return promptTokens + completionTokens;
     }
+  }
 }

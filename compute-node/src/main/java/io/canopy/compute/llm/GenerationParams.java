@@ -13,33 +13,33 @@ import java.util.List;
  * @param stop        strings that end generation; the text is cut before the first one found
  */
 public record GenerationParams(int maxTokens, double temperature, double topP, int topK, long seed, List<String> stop) {
-    public GenerationParams {
-        if (maxTokens < 1) {
-            throw new IllegalArgumentException("maxTokens must be >= 1: " + maxTokens);
-        }
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be finite and >= 0: " + temperature);
-        }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("topP must be in (0, 1]: " + topP);
-        }
-        if (topK < 0) {
-            throw new IllegalArgumentException("topK must be >= 0: " + topK);
-        }
-        stop = List.copyOf(stop);
-        for (String s : stop) {
-            if (s.isEmpty()) {
-                throw new IllegalArgumentException("stop sequences must not be empty");
-            }
-        }
+  public GenerationParams {
+    if (maxTokens < 1) {
+      throw new IllegalArgumentException("maxTokens must be >= 1: " + maxTokens);
     }
+    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be finite and >= 0: " + temperature);
+    }
+    if (!(topP > 0 && topP <= 1)) {
+      throw new IllegalArgumentException("topP must be in (0, 1]: " + topP);
+    }
+    if (topK < 0) {
+      throw new IllegalArgumentException("topK must be >= 0: " + topK);
+    }
+    stop = List.copyOf(stop);
+    for (String s : stop) {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("stop sequences must not be empty");
+      }
+    }
+  }
 
-    /** Greedy decoding of up to {@code maxTokens} tokens, no stop sequences. */
-    public static GenerationParams greedy(int maxTokens) {
-        return new GenerationParams(maxTokens, 0, 1, 0, 0, List.of());
-    }
+  /** Greedy decoding of up to {@code maxTokens} tokens, no stop sequences. */
+  public static GenerationParams greedy(int maxTokens) {
+    return new GenerationParams(maxTokens, 0, 1, 0, 0, List.of());
+  }
 
-    public GenerationParams withStop(List<String> stopSequences) {
-        return new GenerationParams(maxTokens, temperature, topP, topK, seed, stopSequences);
-    }
+  public GenerationParams withStop(List<String> stopSequences) {
+    return new GenerationParams(maxTokens, temperature, topP, topK, seed, stopSequences);
+  }
 }

@@ -8,7 +8,7 @@ import java.lang.reflect.Array;
  * {@code boolean[]}, {@code String[]}, or {@code GgufArray[]} for nested arrays.
  */
 public record GgufArray(GgufValueType elementType, Object values) {
-    public int length() {
-        return Array.getLength(values);
-    }
+  public int length() {
+    return Array.getLength(values);
+  }
 }

@@ -7,11 +7,11 @@ import java.io.IOException;
  * outside the file, an unknown value or tensor type. The message says what and where (byte offset).
  */
 public final class GgufFormatException extends IOException {
-    public GgufFormatException(String message) {
-        super(message);
-    }
+  public GgufFormatException(String message) {
+    super(message);
+  }
 
-    public GgufFormatException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public GgufFormatException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

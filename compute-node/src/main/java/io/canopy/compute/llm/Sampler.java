@@ -18,82 +18,82 @@ import java.util.Arrays;
  * </ol>
  */
 public final class Sampler {
-    private final double temperature;
-    private final double topP;
-    private final int topK;
-    private final Xoshiro256StarStar random;
+  private final double temperature;
+  private final double topP;
+  private final int topK;
+  private final Xoshiro256StarStar random;
 
-    public Sampler(GenerationParams params) {
-        this.temperature = params.temperature();
-        this.topP = params.topP();
-        this.topK = params.topK();
-        this.random = new Xoshiro256StarStar(params.seed());
-    }
+  public Sampler(GenerationParams params) {
+    this.temperature = params.temperature();
+    this.topP = params.topP();
+    this.topK = params.topK();
+    this.random = new Xoshiro256StarStar(params.seed());
+  }
 
-    public int sample(float[] logits) {
-        return sample(logits, logits.length);
-    }
+  public int sample(float[] logits) {
+    return sample(logits, logits.length);
+  }
 
-    int sample(float[] logits, int n) {
-        if (temperature == 0) {
-            return argmax(logits, n);
-        }
-        long[] order = new long[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = ((long) descendingKey(logits[i]) << 32) | i;
-        }
-        Arrays.sort(order);
-        int k = topK > 0 ? Math.min(topK, n) : n;
-        double max = logits[(int) order[0]];
-        double[] w = new double[k];
-        double total = 0;
-        for (int i = 0; i < k; i++) {
-            w[i] = StrictMath.exp((logits[(int) order[i]] - max) / temperature);
-            total += w[i];
-        }
-        if (topP < 1) {
-            double target = topP * total;
-            double run = 0;
-            int keep = k;
-            for (int i = 0; i < k; i++) {
-                run += w[i];
-                if (run >= target) {
-                    keep = i + 1;
-                    break;
-                }
-            }
-            k = keep;
-            total = run;
-        }
-        double u = random.nextDouble() * total;
-        double run = 0;
-        for (int i = 0; i < k; i++) {
-            run += w[i];
-            if (run > u) {
-                return (int) order[i];
-            }
-        }
-        return (int) order[k - 1];
+  int sample(float[] logits, int n) {
+    if (temperature == 0) {
+      return argmax(logits, n);
     }
+    long[] order = new long[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = ((long) descendingKey(logits[i]) << 32) | i;
+    }
+    Arrays.sort(order);
+    int k = topK > 0 ? Math.min(topK, n) : n;
+    double max = logits[(int) order[0]];
+    double[] w = new double[k];
+    double total = 0;
+    for (int i = 0; i < k; i++) {
+      w[i] = StrictMath.exp((logits[(int) order[i]] - max) / temperature);
+      total += w[i];
+    }
+    if (topP < 1) {
+      double target = topP * total;
+      double run = 0;
+      int keep = k;
+      for (int i = 0; i < k; i++) {
+        run += w[i];
+        if (run >= target) {
+          keep = i + 1;
+          break;
+        }
+      }
+      k = keep;
+      total = run;
+    }
+    double u = random.nextDouble() * total;
+    double run = 0;
+    for (int i = 0; i < k; i++) {
+      run += w[i];
+      if (run > u) {
+        return (int) order[i];
+      }
+    }
+    return (int) order[k - 1];
+  }
 
-    /** Index of the largest logit, the lowest index on ties (as llama.cpp's greedy sampler). */
-    public static int argmax(float[] logits, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
+  /** Index of the largest logit, the lowest index on ties (as llama.cpp's greedy sampler). */
+  public static int argmax(float[] logits, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) {
+      if (logits[i] > logits[best]) {
+        best = i;
+      }
     }
+    return best;
+  }
 
-    /** An int that sorts ascending as the float sorts descending (NaN last). */
-    private static int descendingKey(float f) {
-        if (Float.isNaN(f)) {
-            return Integer.MAX_VALUE;
-        }
-        int bits = Float.floatToIntBits(f == 0f ? 0f : f);
-        int ascending = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // monotone in f as a signed int
-        return ~ascending;
+  /** An int that sorts ascending as the float sorts descending (NaN last). */
+  private static int descendingKey(float f) {
+    if (Float.isNaN(f)) {
+      return Integer.MAX_VALUE;
     }
+    int bits = Float.floatToIntBits(f == 0f ? 0f : f);
+    int ascending = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // monotone in f as a signed int
+    return ~ascending;
+  }
 }

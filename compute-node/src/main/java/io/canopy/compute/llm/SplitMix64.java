@@ -7,16 +7,16 @@ package io.canopy.compute.llm;
  * Used to expand a 64-bit seed into {@link Xoshiro256StarStar}'s state.
  */
 final class SplitMix64 {
-    private long state;
+  private long state;
 
-    SplitMix64(long seed) {
-        this.state = seed;
-    }
+  SplitMix64(long seed) {
+    this.state = seed;
+  }
 
-    long next() {
-        long z = (state += 0x9e3779b97f4a7c15L);
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
+  long next() {
+    long z = (state += 0x9e3779b97f4a7c15L);
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
 }

@@ -8,9 +8,9 @@ package io.canopy.compute.llm;
  */
 @FunctionalInterface
 public interface TokenListener {
-    int END = -1;
+  int END = -1;
 
-    TokenListener NONE = (token, text) -> {};
+  TokenListener NONE = (token, text) -> {};
 
-    void onToken(int tokenId, String text);
+  void onToken(int tokenId, String text);
 }
