@@ -2,6 +2,9 @@ package io.canopy.gateway;
 
 import io.canopy.content.block.Blockstore;
 import io.canopy.gateway.ipfs.IpfsGateway;
+import io.canopy.gateway.openai.ApiKeys;
+import io.canopy.gateway.openai.InferenceBackend;
+import io.canopy.gateway.openai.OpenAiHandler;
 import io.canopy.gateway.s3.S3Addressing;
 import io.canopy.gateway.s3.S3Handler;
 import io.canopy.gateway.s3.auth.S3AuthConfig;
@@ -19,8 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway role's HTTP faces, each on its own address: the IPFS path gateway and S3; the Kubo
- * RPC subset joins here. One Vert.x instance serves them; blocking work (exporting DAGs,
+ * The gateway role's HTTP faces, each on its own address: the IPFS path gateway, S3 and the
+ * OpenAI API; the Kubo RPC subset joins here. One Vert.x instance serves them; blocking work (exporting DAGs,
  * fetching blocks from peers) runs on its worker pool, never on an event loop.
  */
 public final class Gateway implements AutoCloseable {
@@ -74,6 +77,36 @@ public final class Gateway implements AutoCloseable {
    * ownership of the S3 metadata (and closes it after the gateway).
    */
   public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks, S3Face s3) throws Exception {
+    return start(ipfsGateway, blocks, s3, null);
+  }
+
+  /**
+   * The OpenAI face's settings: where it listens, the backend that serves its models, who holds
+   * its API keys, and the largest request body it reads.
+   */
+  public record OpenAiFace(InetSocketAddress address, InferenceBackend backend, ApiKeys keys, int maxBodyBytes) {
+    public OpenAiFace {
+      java.util.Objects.requireNonNull(address, "address");
+      java.util.Objects.requireNonNull(backend, "backend");
+      java.util.Objects.requireNonNull(keys, "keys");
+      if (maxBodyBytes < 1) {
+        throw new IllegalArgumentException("maxBodyBytes " + maxBodyBytes);
+      }
+    }
+
+    /** With {@link OpenAiHandler#DEFAULT_MAX_BODY_BYTES}. */
+    public OpenAiFace(InetSocketAddress address, InferenceBackend backend, ApiKeys keys) {
+      this(address, backend, keys, OpenAiHandler.DEFAULT_MAX_BODY_BYTES);
+    }
+  }
+
+  /**
+   * As {@link #start(InetSocketAddress, Blockstore, S3Face)}, and the OpenAI face ({@code
+   * "openai"} in {@link #urls()}) unless {@code openAi} is null. The caller keeps ownership of the
+   * inference backend (and closes it after the gateway).
+   */
+  public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks, S3Face s3, OpenAiFace openAi)
+      throws Exception {
     Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
     try {
       if (ipfsGateway != null) {
@@ -82,6 +115,10 @@ public final class Gateway implements AutoCloseable {
       if (s3 != null) {
         g.listen("s3", s3.address(),
             new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.keeper(), s3.addressing(), s3.auth()));
+      }
+      if (openAi != null) {
+        g.listen("openai", openAi.address(),
+            new OpenAiHandler(g.vertx, openAi.backend(), openAi.keys(), openAi.maxBodyBytes()));
       }
       return g;
     } catch (Exception e) {
