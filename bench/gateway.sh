@@ -94,7 +94,7 @@ json_field() { grep -o "\"$2\":\"[^\"]*\"" "$1" | head -1 | cut -d'"' -f4 || tru
 home="$work/home"
 "${canopy[@]}" init --home "$home" --storage-max 100GB >"$work/init.log" 2>&1 || fail "canopy init failed" "$work/init.log"
 exec "${canopy[0]}" "${daemon_opts[@]}" "${canopy[@]:1}" daemon --home "$home" --roles gateway --listen /ip4/127.0.0.1/tcp/0 --s3 127.0.0.1:0 \
-  --ipfs-gateway 127.0.0.1:0 --rpc 127.0.0.1:0 >"$work/daemon.out" 2>"$work/daemon.log" &
+  --ipfs-gateway 127.0.0.1:0 --rpc 127.0.0.1:0 --openai 127.0.0.1:0 >"$work/daemon.out" 2>"$work/daemon.log" &
 daemon_pid=$!
 for _ in $(seq 300); do
   grep -q '"s3"' "$work/daemon.out" 2>/dev/null && break

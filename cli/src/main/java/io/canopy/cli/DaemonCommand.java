@@ -77,6 +77,11 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           + "(default ${DEFAULT-VALUE}).")
   String rpc;
 
+  @Option(names = "--openai", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8000",
+      description = "Where the OpenAI-compatible API (/v1/models, /v1/embeddings; bearer API keys from `canopy gateway keys create`) "
+          + "listens with --roles gateway (default ${DEFAULT-VALUE}).")
+  String openAi;
+
   @Option(names = "--database", paramLabel = "URL",
       description = "Keep the gateway's S3 metadata in PostgreSQL (postgresql://user:password@host:5432/db), shared by several "
           + "gateways; default: the home's SQLite file.")
@@ -162,7 +167,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
     }
     DealKeeper.Config defaults = DealKeeper.Config.defaults();
     return new DaemonNode.GatewayOptions(hostPort(ipfsGateway, "--ipfs-gateway"), hostPort(s3, "--s3"), hostPort(rpc, "--rpc"),
-        database, List.copyOf(s3Domains),
+        hostPort(openAi, "--openai"), database, List.copyOf(s3Domains),
         new DealKeeper.Config(s3Replicas, s3WriteQuorum, defaults.dealDuration(), defaults.price(), defaults.sweepInterval()));
   }
 

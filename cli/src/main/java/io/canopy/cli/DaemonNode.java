@@ -16,7 +16,10 @@ import io.canopy.p2p.host.HostConfig;
 import io.canopy.p2p.kad.KadConfig;
 import io.canopy.p2p.kad.KadDht;
 import io.canopy.content.block.Blockstore;
+import io.canopy.compute.embed.OnnxEmbedder;
 import io.canopy.gateway.Gateway;
+import io.canopy.gateway.openai.AccessKeyApiKeys;
+import io.canopy.gateway.openai.LocalEmbeddingBackend;
 import io.canopy.gateway.s3.S3Addressing;
 import io.canopy.gateway.s3.data.DealKeeper;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
@@ -69,12 +72,12 @@ final class DaemonNode implements AutoCloseable {
    * The gateway role's faces and where S3 metadata lives: {@code database} null is the home's
    * SQLite file; {@code s3Domains} are the base domains of virtual-hosted-style bucket addressing.
    */
-  record GatewayOptions(InetSocketAddress ipfsGateway, InetSocketAddress s3, InetSocketAddress rpc, String database,
-                        List<String> s3Domains, DealKeeper.Config objectDeals) {
-    /** Every face on a free loopback port, metadata in the home: for tests. */
+  record GatewayOptions(InetSocketAddress ipfsGateway, InetSocketAddress s3, InetSocketAddress rpc, InetSocketAddress openAi,
+                        String database, List<String> s3Domains, DealKeeper.Config objectDeals) {
+    /** Every face but OpenAI's (which loads a model) on a free loopback port, metadata in the home: for tests. */
     static GatewayOptions onFreePorts() {
       InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-      return new GatewayOptions(any, any, any, null, List.of(), DealKeeper.Config.defaults());
+      return new GatewayOptions(any, any, any, null, null, List.of(), DealKeeper.Config.defaults());
     }
   }
 
@@ -204,7 +207,14 @@ final class DaemonNode implements AutoCloseable {
     }
     S3Addressing addressing = options.s3Domains().isEmpty()
         ? S3Addressing.pathStyleOnly() : S3Addressing.of(options.s3Domains().toArray(String[]::new));
-    gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null));
+    Gateway.OpenAiFace openAi = null;
+    if (options.openAi() != null) { // embeddings from the MiniLM model bundled with Canopy, computed here
+      OnnxEmbedder embedder = OnnxEmbedder.allMiniLmL6V2();
+      stack.add(embedder);
+      openAi = new Gateway.OpenAiFace(options.openAi(), LocalEmbeddingBackend.allMiniLmL6V2(embedder), new AccessKeyApiKeys(metadata));
+    }
+    gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null),
+        openAi);
     stack.add(gateway);
 
     // The Kubo RPC subset: the same operations as the local API, in Kubo's shapes, without a token.

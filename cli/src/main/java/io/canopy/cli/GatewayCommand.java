@@ -1,6 +1,7 @@
 package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.canopy.gateway.openai.AccessKeyApiKeys;
 import io.canopy.gateway.s3.meta.AccessKey;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
 import io.canopy.gateway.s3.meta.S3MetadataException;
@@ -20,7 +21,7 @@ final class GatewayCommand {
 
   @Command(name = "keys", description = "S3 access keys.")
   static final class Keys extends CanopyCommand {
-    @Command(name = "create", description = "Issue an access key/secret pair for ACCOUNT; prints {\"account\",\"accessKeyId\",\"secretAccessKey\"}.")
+    @Command(name = "create", description = "Issue an access key/secret pair for ACCOUNT; prints {\"account\",\"accessKeyId\",\"secretAccessKey\",\"apiKey\"}.")
     int create(@Option(names = "--account", required = true, paramLabel = "NAME", description = "The account the key acts for.") String account,
                @Option(names = "--database", paramLabel = "URL",
                    description = "The gateways' PostgreSQL database (as given to canopy daemon --database); default: the home's SQLite file.")
@@ -39,6 +40,7 @@ final class GatewayCommand {
           line.put("account", key.account());
           line.put("accessKeyId", key.accessKeyId());
           line.put("secretAccessKey", key.secretAccessKey());
+          line.put("apiKey", AccessKeyApiKeys.apiKey(key));
           println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(line));
         } catch (S3MetadataException e) {
           throw new CommandException(e.getMessage(), e);

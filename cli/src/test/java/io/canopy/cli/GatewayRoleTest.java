@@ -57,7 +57,7 @@ class GatewayRoleTest {
     Process p = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
             Canopy.class.getName(), "--home", home.toString(), "daemon", "--listen", "/ip4/127.0.0.1/tcp/0",
-            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0", "--s3", "127.0.0.1:0", "--rpc", "127.0.0.1:0")
+            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0", "--s3", "127.0.0.1:0", "--rpc", "127.0.0.1:0", "--openai", "127.0.0.1:0")
         .redirectError(tmp.resolve("stderr.txt").toFile()).start();
     try {
       String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
@@ -67,6 +67,23 @@ class GatewayRoleTest {
       assertThat(url).startsWith("http://127.0.0.1:");
       assertThat(ready.path("http").path("s3").asText()).startsWith("http://127.0.0.1:").isNotEqualTo(url);
       assertThat(ready.path("http").path("rpc").asText()).startsWith("http://127.0.0.1:");
+
+      // The OpenAI face takes the API key printed with the S3 key pair.
+      String openAi = ready.path("http").path("openai").asText();
+      var key = HomeConfig.JSON.readTree(cli(home).run("gateway", "keys", "create", "--account", "alice").ok().out());
+      assertThat(key.path("apiKey").asText()).startsWith("sk-canopy-" + key.path("accessKeyId").asText() + "-");
+      HttpRequest.Builder embeddings = HttpRequest.newBuilder(URI.create(openAi + "/v1/embeddings"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"all-MiniLM-L6-v2\", \"input\": \"a cat on a mat\"}"));
+      HttpResponse<String> ok = HttpClient.newHttpClient().send(
+          embeddings.copy().header("Authorization", "Bearer " + key.path("apiKey").asText()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(HomeConfig.JSON.readTree(ok.body()).path("data").get(0).path("embedding").size()).isEqualTo(384);
+      HttpResponse<String> wrong = HttpClient.newHttpClient().send(
+          embeddings.copy().header("Authorization", "Bearer sk-canopy-" + key.path("accessKeyId").asText() + "-wrong").build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(wrong.statusCode()).isEqualTo(401);
+      assertThat(wrong.body()).contains("invalid_api_key");
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(url + "/ipfs/not-a-cid")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(400);

@@ -76,7 +76,7 @@ class GatewayS3DealsTest {
     Path home = tmp.resolve("gw");
     cli(home).run("init").ok();
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-    DaemonNode.GatewayOptions faces = new DaemonNode.GatewayOptions(any, any, any, null, List.of(),
+    DaemonNode.GatewayOptions faces = new DaemonNode.GatewayOptions(any, any, any, null, null, List.of(),
         new DealKeeper.Config(replicas, quorum, Duration.ofHours(1), 0, Duration.ofMinutes(10)));
     Daemons.InProcess g = Daemons.inProcessGateway(home, FAST, faces, bootstrap);
     open.add(g);

@@ -71,7 +71,7 @@ class SharedPostgresGatewaysTest {
     assertThat(noHome.path("account").asText()).isEqualTo("carol");
 
     DaemonNode.GatewayOptions free = DaemonNode.GatewayOptions.onFreePorts();
-    DaemonNode.GatewayOptions shared = new DaemonNode.GatewayOptions(free.ipfsGateway(), free.s3(), free.rpc(), database,
+    DaemonNode.GatewayOptions shared = new DaemonNode.GatewayOptions(free.ipfsGateway(), free.s3(), free.rpc(), null, database,
         free.s3Domains(), free.objectDeals());
     try (Daemons.InProcess a = Daemons.inProcessGateway(homeA, io.canopy.storage.StorageConfig.defaults(), shared, List.of());
          Daemons.InProcess b = Daemons.inProcessGateway(homeB, io.canopy.storage.StorageConfig.defaults(), shared,

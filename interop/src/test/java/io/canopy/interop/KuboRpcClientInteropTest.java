@@ -64,7 +64,7 @@ class KuboRpcClientInteropTest {
       rpcPort = s.getLocalPort();
     }
     Process daemon = canopy(home, "daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--roles", "gateway",
-        "--rpc", "127.0.0.1:" + rpcPort, "--s3", "127.0.0.1:0", "--ipfs-gateway", "127.0.0.1:0");
+        "--rpc", "127.0.0.1:" + rpcPort, "--s3", "127.0.0.1:0", "--ipfs-gateway", "127.0.0.1:0", "--openai", "127.0.0.1:0");
     try {
       String line = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8)).readLine();
       assertThat(line).as("the daemon's ready line (stderr in %s)", tmp.resolve("daemon-stderr.txt")).isNotNull();

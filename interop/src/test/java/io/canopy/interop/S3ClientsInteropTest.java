@@ -91,7 +91,7 @@ class S3ClientsInteropTest {
 
     canopy("init", "--home", daemonHome.toString()).ok("canopy init");
     daemon = new ProcessBuilder(canopyCommand("daemon", "--home", daemonHome.toString(), "--roles", "gateway",
-            "--listen", "/ip4/127.0.0.1/tcp/0", "--s3", "127.0.0.1:0", "--ipfs-gateway", "127.0.0.1:0", "--rpc", "127.0.0.1:0"))
+            "--listen", "/ip4/127.0.0.1/tcp/0", "--s3", "127.0.0.1:0", "--ipfs-gateway", "127.0.0.1:0", "--rpc", "127.0.0.1:0", "--openai", "127.0.0.1:0"))
         .redirectError(daemonStderr.toFile())
         .start();
     BufferedReader stdout = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
