@@ -119,11 +119,27 @@ public final class DealManager {
     return new Signed(deal, signature);
   }
 
-  /** Ends a deal before its time: its replicas are released. Nothing happens to a deal already over. */
+  /**
+   * Ends a deal before its time: its replicas are released. Nothing happens to a deal already over.
+   * Waits for a repair pass on the deal to finish first, so that the pass cannot mark the deal's
+   * replicas live again (or re-place them) after they were released.
+   */
   public void release(String dealId) throws IOException {
-    Optional<DealStore.OwnedDeal> owned = store.owned(dealId);
-    if (owned.isPresent() && owned.get().state() != DealState.ENDED) {
-      end(owned.get().deal());
+    while (!maintaining.add(dealId)) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while deal " + dealId + " was being repaired");
+      }
+    }
+    try {
+      Optional<DealStore.OwnedDeal> owned = store.owned(dealId);
+      if (owned.isPresent() && owned.get().state() != DealState.ENDED) {
+        end(owned.get().deal());
+      }
+    } finally {
+      maintaining.remove(dealId);
     }
   }
 
