@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one stops, `deal status` shows the owner's repair loop moving the replica to the third.
  */
 class DealCommandTest {
-  private static final StorageConfig FAST_REPAIR = StorageConfig.builder()
+  static final StorageConfig FAST_REPAIR = StorageConfig.builder()
       .capacityBytes(64L << 20)
       .repairInterval(Duration.ofMillis(300))
       .replicaGrace(Duration.ofSeconds(1))

@@ -42,13 +42,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * references any more are let go — deals ended, pins removed — and nothing half-made stays.
  */
 class GatewayS3DealsTest {
-  private static final StorageConfig FAST = StorageConfig.builder()
-      .capacityBytes(64L << 20)
-      .repairInterval(Duration.ofMillis(300))
-      .replicaGrace(Duration.ofSeconds(1))
-      .requestTimeout(Duration.ofSeconds(2))
-      .fetchTimeout(Duration.ofSeconds(20), 1 << 20)
-      .build();
+  private static final StorageConfig FAST = DealCommandTest.FAST_REPAIR;
 
   @TempDir Path tmp;
   private final List<AutoCloseable> open = new ArrayList<>();

@@ -20,11 +20,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
@@ -116,14 +112,7 @@ class DeclaredChecksumTest {
       AccessKey alice = metadata.issueAccessKey("alice");
       try (Gateway gateway = Gateway.start(null, FileBlockstore.open(tmp.resolve("blocks")),
               new Gateway.S3Face(new InetSocketAddress("127.0.0.1", 0), metadata));
-           S3Client s3 = S3Client.builder()
-               .endpointOverride(gateway.urls().get("s3"))
-               .region(Region.US_EAST_1)
-               .credentialsProvider(StaticCredentialsProvider.create(
-                   AwsBasicCredentials.create(alice.accessKeyId(), alice.secretAccessKey())))
-               .forcePathStyle(true)
-               .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
-               .build()) {
+           S3Client s3 = SdkClients.pathStyle(gateway.urls().get("s3"), alice.accessKeyId(), alice.secretAccessKey())) {
         s3.createBucket(b -> b.bucket("sums"));
         byte[] body = new byte[300_000];
         new Random(5).nextBytes(body);
