@@ -11,6 +11,7 @@ import io.canopy.protocol.compute.ComputeMessageException;
 import io.canopy.protocol.compute.JobRequest;
 import io.canopy.protocol.compute.ModelOffer;
 import io.canopy.protocol.compute.Receipt;
+import io.canopy.protocol.compute.Task;
 import io.canopy.protocol.compute.Usage;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -45,7 +46,8 @@ public final class ComputeProvider implements AutoCloseable {
   private final ComputeConfig config;
   private final Clock clock;
   private final LongSupplier epoch;
-  private final Map<Cid, Lane> lanes = new LinkedHashMap<>();
+  /** One lane per (model, task): a GGUF model can serve chat and completion, each with its own slots. */
+  private final Map<LaneKey, Lane> lanes = new LinkedHashMap<>();
   private final ScheduledExecutorService timers;
 
   /**
@@ -59,8 +61,8 @@ public final class ComputeProvider implements AutoCloseable {
     this.epoch = epoch;
     for (InferenceRuntime runtime : runtimes) {
       ModelOffer offer = runtime.offer();
-      if (lanes.putIfAbsent(offer.model(), new Lane(runtime, offer)) != null) {
-        throw new IllegalArgumentException("two runtimes serve " + offer.model());
+      if (lanes.putIfAbsent(new LaneKey(offer.model(), offer.task()), new Lane(runtime, offer)) != null) {
+        throw new IllegalArgumentException("two runtimes serve " + offer.model() + " for " + offer.task());
       }
     }
     if (lanes.size() > ComputeMessage.MAX_OFFERS) {
@@ -81,7 +83,8 @@ public final class ComputeProvider implements AutoCloseable {
 
   /** Announces every model served as a DHT provider record of its CID, so gateways find this node (spec §3.4). */
   public CompletableFuture<Void> announce(KadDht dht) {
-    return CompletableFuture.allOf(lanes.keySet().stream().map(cid -> dht.provide(cid.multihash())).toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(lanes.keySet().stream().map(LaneKey::model).distinct()
+        .map(cid -> dht.provide(cid.multihash())).toArray(CompletableFuture[]::new));
   }
 
   /** What this node serves, with the slots free now. */
@@ -93,13 +96,15 @@ public final class ComputeProvider implements AutoCloseable {
 
   /** Jobs of {@code model} running or queued now (for tests and metrics). */
   int admitted(Cid model) {
-    Lane lane = lanes.get(model);
-    if (lane == null) {
-      return 0;
+    int admitted = 0;
+    for (Lane lane : lanes.values()) {
+      if (lane.offer.model().equals(model)) {
+        synchronized (lane) {
+          admitted += lane.admitted;
+        }
+      }
     }
-    synchronized (lane) {
-      return lane.admitted;
-    }
+    return admitted;
   }
 
   /** A started (or already answered) job; {@link #cancel} is for when its client goes away. */
@@ -112,13 +117,12 @@ public final class ComputeProvider implements AutoCloseable {
    * its receipt (or refusal) follow on {@code out} from a worker thread.
    */
   JobHandle start(JobRequest request, JobOutput out) {
-    Lane lane = lanes.get(request.model());
+    Lane lane = lanes.get(new LaneKey(request.model(), request.task()));
     if (lane == null) {
-      out.finish(new Rejected(Code.UNKNOWN_MODEL, "this node does not serve " + request.model()));
-      return why -> {};
-    }
-    if (request.task() != lane.offer.task()) {
-      out.finish(new Rejected(Code.BAD_REQUEST, lane.offer.model() + " does " + lane.offer.task() + ", not " + request.task()));
+      boolean served = lanes.keySet().stream().anyMatch(k -> k.model().equals(request.model()));
+      out.finish(served
+          ? new Rejected(Code.BAD_REQUEST, "this node does not serve " + request.model() + " for " + request.task())
+          : new Rejected(Code.UNKNOWN_MODEL, "this node does not serve " + request.model()));
       return why -> {};
     }
     if (!lane.admit()) {
@@ -141,6 +145,8 @@ public final class ComputeProvider implements AutoCloseable {
     timers.shutdownNow();
     lanes.values().forEach(lane -> lane.executor.shutdownNow());
   }
+
+  private record LaneKey(Cid model, Task task) {}
 
   /** One model: its runtime, its workers and its admission count (running + queued). */
   private final class Lane {

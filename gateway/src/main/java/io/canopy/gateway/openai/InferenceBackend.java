@@ -1,5 +1,6 @@
 package io.canopy.gateway.openai;
 
+import io.canopy.protocol.compute.Params;
 import java.util.List;
 
 /**
@@ -20,4 +21,16 @@ public interface InferenceBackend {
    * @throws InferenceException.Unavailable if nothing serves the model now
    */
   Embeddings embed(String model, List<String> inputs);
+
+  /**
+   * Generates text for {@code prompt} with {@code params} ({@code params.maxTokens() == 0}: the
+   * model's default), handing each piece to {@code sink} as it comes, and returns once done.
+   *
+   * @throws InferenceException.UnknownModel if no model {@code model} exists or it does not do that task
+   * @throws InferenceException.Busy if every node serving the model is at capacity
+   * @throws InferenceException.Unavailable if nothing serves the model now, or it failed before any text
+   * @throws InferenceException.Rejected if the model refuses the request itself (e.g. the prompt is longer than its context)
+   * @throws java.util.concurrent.CancellationException if {@code sink} threw it (the client went away)
+   */
+  Generated generate(String model, Prompt prompt, Params params, TextSink sink);
 }

@@ -5,7 +5,8 @@ package io.canopy.gateway.openai;
  * handler maps each to one entry of {@link OpenAiError}.
  */
 public abstract sealed class InferenceException extends RuntimeException
-    permits InferenceException.UnknownModel, InferenceException.Busy, InferenceException.Unavailable {
+    permits InferenceException.UnknownModel, InferenceException.Busy, InferenceException.Unavailable,
+    InferenceException.Rejected {
 
   InferenceException(String message) {
     super(message);
@@ -29,6 +30,21 @@ public abstract sealed class InferenceException extends RuntimeException
   public static final class Unavailable extends InferenceException {
     public Unavailable(String message) {
       super(message);
+    }
+  }
+
+  /** The model refused the request itself: bad params for it, or a prompt longer than its context (→ 400). */
+  public static final class Rejected extends InferenceException {
+    private final String param;
+
+    public Rejected(String message, String param) {
+      super(message);
+      this.param = param;
+    }
+
+    /** The request field at fault ({@code "messages"}, {@code "max_tokens"}, …), or null. */
+    public String param() {
+      return param;
     }
   }
 }

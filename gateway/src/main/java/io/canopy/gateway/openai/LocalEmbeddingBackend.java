@@ -3,6 +3,7 @@ package io.canopy.gateway.openai;
 import io.canopy.compute.embed.EmbeddingResult;
 import io.canopy.compute.embed.OnnxEmbedder;
 import io.canopy.compute.embed.TextEmbedder;
+import io.canopy.protocol.compute.Params;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
@@ -31,7 +32,7 @@ public final class LocalEmbeddingBackend implements InferenceBackend {
     if (maxConcurrent < 1) {
       throw new IllegalArgumentException("maxConcurrent " + maxConcurrent);
     }
-    this.model = new ModelInfo(id, created, ownedBy, embedder.dimension());
+    this.model = ModelInfo.embedding(id, created, ownedBy, embedder.dimension());
     this.slots = new Semaphore(maxConcurrent);
   }
 
@@ -65,5 +66,11 @@ public final class LocalEmbeddingBackend implements InferenceBackend {
     } finally {
       slots.release();
     }
+  }
+
+  /** This backend only embeds. */
+  @Override
+  public Generated generate(String model, Prompt prompt, Params params, TextSink sink) {
+    throw new InferenceException.UnknownModel(model);
   }
 }

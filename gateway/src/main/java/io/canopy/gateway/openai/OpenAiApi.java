@@ -92,6 +92,8 @@ public final class OpenAiApi {
   private static OpenAiException translate(InferenceException e) {
     if (e instanceof InferenceException.UnknownModel) {
       return new OpenAiException(OpenAiError.MODEL_NOT_FOUND, e.getMessage(), "model");
+    } else if (e instanceof InferenceException.Rejected r) {
+      return new OpenAiException(OpenAiError.INVALID_REQUEST, e.getMessage(), r.param());
     } else if (e instanceof InferenceException.Busy) {
       return new OpenAiException(OpenAiError.RATE_LIMITED, e.getMessage());
     } else {
@@ -133,7 +135,8 @@ public final class OpenAiApi {
   private byte[] createEmbeddings(EmbeddingsRequest request) {
     ModelInfo model = find(request.model()).filter(ModelInfo::embeds)
         .orElseThrow(() -> new InferenceException.UnknownModel(request.model()));
-    if (request.dimensions().isPresent() && request.dimensions().getAsInt() != model.embeddingDimension()) {
+    if (request.dimensions().isPresent() && model.embeddingDimension() > 0
+        && request.dimensions().getAsInt() != model.embeddingDimension()) {
       throw new OpenAiException(OpenAiError.INVALID_REQUEST, "Model " + model.id() + " only produces "
           + model.embeddingDimension() + "-dimensional embeddings; 'dimensions' must be " + model.embeddingDimension()
           + " or left out.", "dimensions");

@@ -60,7 +60,7 @@ class LocalEmbeddingBackendTest {
   @Test
   void describesItsModel() {
     LocalEmbeddingBackend backend = new LocalEmbeddingBackend(new GatedEmbedder(), "m", 7, "me", 1);
-    assertThat(backend.models()).containsExactly(new ModelInfo("m", 7, "me", 2));
+    assertThat(backend.models()).containsExactly(ModelInfo.embedding("m", 7, "me", 2));
   }
 
   @Test

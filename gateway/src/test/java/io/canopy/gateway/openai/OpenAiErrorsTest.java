@@ -16,7 +16,10 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.util.Iterator;
+import io.canopy.protocol.compute.Params;
+import io.canopy.protocol.compute.Task;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +39,8 @@ class OpenAiErrorsTest {
   private static final InferenceBackend BACKEND = new InferenceBackend() {
     @Override
     public List<ModelInfo> models() {
-      return List.of(new ModelInfo("tiny", 1, "canopy", 4), new ModelInfo("busy", 1, "canopy", 4),
-          new ModelInfo("offline", 1, "canopy", 4), new ModelInfo("chat", 1, "canopy", 0));
+      return List.of(ModelInfo.embedding("tiny", 1, "canopy", 4), ModelInfo.embedding("busy", 1, "canopy", 4),
+          ModelInfo.embedding("offline", 1, "canopy", 4), new ModelInfo("chat", 1, "canopy", Set.of(Task.CHAT), 0));
     }
 
     @Override
@@ -53,6 +56,11 @@ class OpenAiErrorsTest {
         default:
           throw new InferenceException.UnknownModel(model);
       }
+    }
+
+    @Override
+    public Generated generate(String model, Prompt prompt, Params params, TextSink sink) {
+      throw new InferenceException.UnknownModel(model);
     }
   };
 
