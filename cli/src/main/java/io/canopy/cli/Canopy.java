@@ -42,6 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DealCommand.class,
       GatewayCommand.class,
       RunCommand.class,
+      ModelCommand.class,
       PingCommand.class,
       VersionCommand.class,
     })

@@ -45,7 +45,8 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   String fetchTimeout;
 
   @Option(names = "--roles", paramLabel = "ROLE[,ROLE]", split = ",",
-      description = "Roles this node takes on besides owning deals: storage (hold deals for others), gateway (S3, IPFS gateway and Kubo RPC faces).")
+      description = "Roles this node takes on besides owning deals: storage (hold deals for others), gateway (S3, IPFS gateway, "
+          + "Kubo RPC and OpenAI faces), compute (run inference jobs: the bundled MiniLM embeddings and every --model).")
   List<String> roles = new ArrayList<>();
 
   @Option(names = "--storage-max", paramLabel = "SIZE",
@@ -99,7 +100,16 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       description = "Storage nodes that must hold an object before its PUT is acknowledged, when any exist (default ${DEFAULT-VALUE}).")
   int s3WriteQuorum;
 
-  static final List<String> KNOWN_ROLES = List.of("storage", "gateway");
+  @Option(names = "--model", paramLabel = "NAME=FILE|CID",
+      description = "A llama GGUF model to serve with --roles compute, from a file here or by CID from the network (repeatable).")
+  List<String> models = new ArrayList<>();
+
+  @Option(names = "--compute-slots", paramLabel = "N", defaultValue = "1",
+      description = "Jobs run at once per model with --roles compute (default ${DEFAULT-VALUE}); "
+          + io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS + " more may wait, the rest are answered busy.")
+  int computeSlots;
+
+  static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute");
 
   @Override
   public Integer call() {
@@ -113,6 +123,13 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       }
       boolean storage = roles.stream().anyMatch(r -> r.trim().equals("storage"));
       boolean gateway = roles.stream().anyMatch(r -> r.trim().equals("gateway"));
+      boolean compute = roles.stream().anyMatch(r -> r.trim().equals("compute"));
+      if (!models.isEmpty() && !compute) {
+        throw new CommandException("--model is served by the compute role: add --roles compute");
+      }
+      if (computeSlots < 1 || computeSlots > 64) {
+        throw new CommandException("--compute-slots " + computeSlots + ": must be 1..64");
+      }
       if (ipfsApi != null && !storage) {
         throw new CommandException("--ipfs-api keeps deal content in an IPFS daemon: it needs --roles storage");
       }
@@ -128,7 +145,10 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           api == null ? DaemonNode.DEFAULT_API_ADDRESS : apiAddress(api),
           RpcConfig.defaults(),
           duration(fetchTimeout, "--fetch-timeout"),
-          storage, storageConfig, ipfsApi, gateway ? gatewayOptions() : null);
+          storage, storageConfig, ipfsApi, gateway ? gatewayOptions() : null,
+          compute ? new DaemonNode.ComputeOptions(models.stream().map(ComputeService.ModelSpec::parse).toList(),
+              io.canopy.compute.job.ComputeConfig.DEFAULT.withSlots(computeSlots, io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS))
+              : null);
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
@@ -148,6 +168,9 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       }
       if (gateway) {
         active.add("gateway");
+      }
+      if (compute) {
+        active.add("compute");
       }
       ready.put("roles", active);
       if (!node.httpFaces().isEmpty()) {

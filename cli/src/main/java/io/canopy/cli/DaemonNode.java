@@ -16,10 +16,13 @@ import io.canopy.p2p.host.HostConfig;
 import io.canopy.p2p.kad.KadConfig;
 import io.canopy.p2p.kad.KadDht;
 import io.canopy.content.block.Blockstore;
-import io.canopy.compute.embed.OnnxEmbedder;
+import io.canopy.compute.job.ComputeClient;
+import io.canopy.compute.job.ComputeConfig;
+import io.canopy.compute.job.ComputeDirectory;
+import io.canopy.compute.job.ReceiptLog;
 import io.canopy.gateway.Gateway;
 import io.canopy.gateway.openai.AccessKeyApiKeys;
-import io.canopy.gateway.openai.LocalEmbeddingBackend;
+import io.canopy.gateway.openai.NetworkInferenceBackend;
 import io.canopy.gateway.s3.S3Addressing;
 import io.canopy.gateway.s3.data.DealKeeper;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
@@ -55,16 +58,33 @@ import java.util.function.Consumer;
  * {@link #bitswap()} and {@link #dht()}.)
  */
 final class DaemonNode implements AutoCloseable {
+  /** How often the gateway asks compute nodes what they serve (and how busy they are). */
+  static final Duration DIRECTORY_REFRESH = Duration.ofSeconds(5);
   /** Where the API listens unless told otherwise: loopback, a port the OS picks. */
   static final InetSocketAddress DEFAULT_API_ADDRESS = new InetSocketAddress("127.0.0.1", 0);
 
   /** What {@code canopy daemon}'s flags decide. */
   record Options(
       List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
-      boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway) {
+      boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute) {
     /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
     Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
-      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null);
+      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null, null);
+    }
+
+    Options withGateway(GatewayOptions options) {
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, options, compute);
+    }
+
+    Options withCompute(ComputeOptions options) {
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, options);
+    }
+  }
+
+  /** The compute role: the models served besides the bundled MiniLM, and the per-model job limits. */
+  record ComputeOptions(List<ComputeService.ModelSpec> models, ComputeConfig config) {
+    static ComputeOptions of(ComputeService.ModelSpec... models) {
+      return new ComputeOptions(List.of(models), ComputeConfig.DEFAULT);
     }
   }
 
@@ -74,10 +94,16 @@ final class DaemonNode implements AutoCloseable {
    */
   record GatewayOptions(InetSocketAddress ipfsGateway, InetSocketAddress s3, InetSocketAddress rpc, InetSocketAddress openAi,
                         String database, List<String> s3Domains, DealKeeper.Config objectDeals) {
-    /** Every face but OpenAI's (which loads a model) on a free loopback port, metadata in the home: for tests. */
+    /** Every face but OpenAI's on a free loopback port, metadata in the home: for tests. */
     static GatewayOptions onFreePorts() {
       InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
       return new GatewayOptions(any, any, any, null, null, List.of(), DealKeeper.Config.defaults());
+    }
+
+    /** {@link #onFreePorts()} and the OpenAI face on a free port too. */
+    static GatewayOptions withOpenAiOnFreePorts() {
+      InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+      return new GatewayOptions(any, any, any, any, null, List.of(), DealKeeper.Config.defaults());
     }
   }
 
@@ -92,6 +118,7 @@ final class DaemonNode implements AutoCloseable {
   private Bitswap bitswap;
   private KadDht dht;
   private StorageRole storage;
+  private ComputeService compute;
   private Gateway gateway;
   private RpcServer kuboRpc;
   private RepoNodeApi node;
@@ -159,8 +186,12 @@ final class DaemonNode implements AutoCloseable {
         .start();
     stack.add(storage);
 
+    if (options.compute() != null) {
+      compute = ComputeService.start(this, key, options.compute().models(), options.compute().config(), log);
+      stack.add(compute);
+    }
     if (options.gateway() != null) {
-      startGateway(options.gateway(), options.rpc(), content, networkBlocks, deals);
+      startGateway(key, options.gateway(), options.rpc(), content, networkBlocks, deals);
     }
 
     String token = ApiEndpoint.newToken();
@@ -168,6 +199,9 @@ final class DaemonNode implements AutoCloseable {
     stack.add(api);
     DaemonRoutes.register(api, node, host);
     DealRoutes.register(api, storage.deals());
+    if (compute != null) {
+      ComputeRoutes.register(api, compute);
+    }
     api.start();
     endpoint = new ApiEndpoint(api.url(), token);
     endpoint.write(home.apiFile()); // last: once it exists, commands come here
@@ -193,7 +227,7 @@ final class DaemonNode implements AutoCloseable {
    * The gateway role. Its blockstore reads what the node lacks from peers; S3 objects are pinned in
    * the node's content store and placed in storage deals by a {@link DealKeeper}.
    */
-  private void startGateway(GatewayOptions options, RpcConfig rpcConfig, ContentStore content, BitswapBlockstore networkBlocks,
+  private void startGateway(Ed25519PrivateKey key, GatewayOptions options, RpcConfig rpcConfig, ContentStore content, BitswapBlockstore networkBlocks,
       DealStore deals) throws Exception {
     JdbcS3Metadata metadata = GatewayDatabase.open(home, options.database());
     stack.add(metadata);
@@ -208,10 +242,15 @@ final class DaemonNode implements AutoCloseable {
     S3Addressing addressing = options.s3Domains().isEmpty()
         ? S3Addressing.pathStyleOnly() : S3Addressing.of(options.s3Domains().toArray(String[]::new));
     Gateway.OpenAiFace openAi = null;
-    if (options.openAi() != null) { // embeddings from the MiniLM model bundled with Canopy, computed here
-      OnnxEmbedder embedder = OnnxEmbedder.allMiniLmL6V2();
-      stack.add(embedder);
-      openAi = new Gateway.OpenAiFace(options.openAi(), LocalEmbeddingBackend.allMiniLmL6V2(embedder), new AccessKeyApiKeys(metadata));
+    if (options.openAi() != null) { // jobs go to the compute nodes of the network (this one too, with --roles compute)
+      ComputeDirectory directory = new ComputeDirectory(host, new ComputeClient(host), dht, compute == null ? null : compute.provider(),
+          DIRECTORY_REFRESH).start();
+      stack.add(directory);
+      ReceiptLog receipts = ReceiptLog.open(home.receiptsFile());
+      stack.add(receipts);
+      NetworkInferenceBackend backend = new NetworkInferenceBackend(directory, key, receipts, Clock.systemUTC(),
+          NetworkInferenceBackend.Config.defaults());
+      openAi = new Gateway.OpenAiFace(options.openAi(), backend, new AccessKeyApiKeys(metadata));
     }
     gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null),
         openAi);
@@ -283,6 +322,11 @@ final class DaemonNode implements AutoCloseable {
       faces.put("rpc", kuboRpc.url());
     }
     return faces;
+  }
+
+  /** The compute role, with {@code --roles compute}. */
+  java.util.Optional<ComputeService> compute() {
+    return java.util.Optional.ofNullable(compute);
   }
 
   /** Deals this node owns, and (with {@code --roles storage}) the deals it holds for others. */

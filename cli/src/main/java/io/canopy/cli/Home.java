@@ -70,6 +70,16 @@ final class Home {
     return dir.resolve(S3_FILE);
   }
 
+  /** Model files fetched by CID, exported from the pinned DAG (compute role). */
+  Path modelsDir() {
+    return dir.resolve("models");
+  }
+
+  /** The gateway's countersigned compute receipts (an append-only log). */
+  Path receiptsFile() {
+    return dir.resolve("receipts.log");
+  }
+
   Path lockFile() {
     return dir.resolve(LOCK_FILE);
   }

@@ -40,7 +40,7 @@ final class Daemons {
     List<String> log = new CopyOnWriteArrayList<>();
     DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
         List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
-        RpcConfig.defaults(), FETCH_TIMEOUT, serve, storage, null, null), log::add);
+        RpcConfig.defaults(), FETCH_TIMEOUT, serve, storage, null, null, null), log::add);
     return new InProcess(node, log);
   }
 
@@ -50,7 +50,7 @@ final class Daemons {
     DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
         List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
         RpcConfig.defaults(), FETCH_TIMEOUT, false, io.canopy.storage.StorageConfig.defaults(), null,
-        DaemonNode.GatewayOptions.onFreePorts()), log::add);
+        DaemonNode.GatewayOptions.onFreePorts(), null), log::add);
     return new InProcess(node, log);
   }
 
@@ -60,8 +60,20 @@ final class Daemons {
     List<String> log = new CopyOnWriteArrayList<>();
     DaemonNode node = DaemonNode.start(new Home(home), new DaemonNode.Options(
         List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
-        RpcConfig.defaults(), FETCH_TIMEOUT, false, storage, null, gateway), log::add);
+        RpcConfig.defaults(), FETCH_TIMEOUT, false, storage, null, gateway, null), log::add);
     return new InProcess(node, log);
+  }
+
+  /** A node with any {@code options}, its log lines collected. */
+  static InProcess inProcess(Path home, DaemonNode.Options options) throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    return new InProcess(DaemonNode.start(new Home(home), options, log::add), log);
+  }
+
+  /** {@code canopy daemon}'s options for a node on a free loopback port, no roles, bootstrapped from {@code bootstrap}. */
+  static DaemonNode.Options options(List<Multiaddr> bootstrap) {
+    return new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
+        RpcConfig.defaults(), FETCH_TIMEOUT);
   }
 
   record InProcess(DaemonNode node, List<String> log) implements AutoCloseable {

@@ -57,20 +57,22 @@ class GatewayRoleTest {
     Process p = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
             Canopy.class.getName(), "--home", home.toString(), "daemon", "--listen", "/ip4/127.0.0.1/tcp/0",
-            "--roles", "gateway", "--ipfs-gateway", "127.0.0.1:0", "--s3", "127.0.0.1:0", "--rpc", "127.0.0.1:0", "--openai", "127.0.0.1:0")
+            "--roles", "gateway,compute", "--ipfs-gateway", "127.0.0.1:0", "--s3", "127.0.0.1:0", "--rpc", "127.0.0.1:0",
+            "--openai", "127.0.0.1:0")
         .redirectError(tmp.resolve("stderr.txt").toFile()).start();
     try {
       String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
       var ready = HomeConfig.JSON.readTree(line);
-      assertThat(ready.path("roles").toString()).isEqualTo("[\"gateway\"]");
+      assertThat(ready.path("roles").toString()).isEqualTo("[\"gateway\",\"compute\"]");
       String url = ready.path("http").path("ipfsGateway").asText();
       assertThat(url).startsWith("http://127.0.0.1:");
       assertThat(ready.path("http").path("s3").asText()).startsWith("http://127.0.0.1:").isNotEqualTo(url);
       assertThat(ready.path("http").path("rpc").asText()).startsWith("http://127.0.0.1:");
 
-      // The OpenAI face takes the API key printed with the S3 key pair.
+      // The OpenAI face takes the API key printed with the S3 key pair; MiniLM is computed by this node's compute role.
       String openAi = ready.path("http").path("openai").asText();
       var key = HomeConfig.JSON.readTree(cli(home).run("gateway", "keys", "create", "--account", "alice").ok().out());
+      awaitServing(home, "all-MiniLM-L6-v2");
       assertThat(key.path("apiKey").asText()).startsWith("sk-canopy-" + key.path("accessKeyId").asText() + "-");
       HttpRequest.Builder embeddings = HttpRequest.newBuilder(URI.create(openAi + "/v1/embeddings"))
           .header("Content-Type", "application/json")
@@ -91,6 +93,20 @@ class GatewayRoleTest {
       p.destroy();
       p.waitFor();
     }
-    cli(home).run("daemon", "--roles", "compute").failsNaming("unknown role 'compute'");
+    cli(home).run("daemon", "--roles", "miner").failsNaming("unknown role 'miner'");
+  }
+
+  /** Waits until the daemon on {@code home} serves {@code model} ({@code canopy model ls}). */
+  void awaitServing(Path home, String model) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last = cli(home).run("model", "ls").ok().out();
+      if (last.lines().anyMatch(l -> l.startsWith(model + "  serving"))) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(model + " not served within 60 s: " + last);
   }
 }

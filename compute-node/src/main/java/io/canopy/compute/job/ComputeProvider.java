@@ -13,10 +13,12 @@ import io.canopy.protocol.compute.ModelOffer;
 import io.canopy.protocol.compute.Receipt;
 import io.canopy.protocol.compute.Task;
 import io.canopy.protocol.compute.Usage;
+import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -47,7 +50,7 @@ public final class ComputeProvider implements AutoCloseable {
   private final Clock clock;
   private final LongSupplier epoch;
   /** One lane per (model, task): a GGUF model can serve chat and completion, each with its own slots. */
-  private final Map<LaneKey, Lane> lanes = new LinkedHashMap<>();
+  private final Map<LaneKey, Lane> lanes = Collections.synchronizedMap(new LinkedHashMap<>());
   private final ScheduledExecutorService timers;
 
   /**
@@ -59,20 +62,29 @@ public final class ComputeProvider implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.epoch = epoch;
-    for (InferenceRuntime runtime : runtimes) {
-      ModelOffer offer = runtime.offer();
-      if (lanes.putIfAbsent(new LaneKey(offer.model(), offer.task()), new Lane(runtime, offer)) != null) {
-        throw new IllegalArgumentException("two runtimes serve " + offer.model() + " for " + offer.task());
-      }
-    }
-    if (lanes.size() > ComputeMessage.MAX_OFFERS) {
-      throw new IllegalArgumentException("at most " + ComputeMessage.MAX_OFFERS + " models per node");
-    }
+    runtimes.forEach(this::add);
     this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "compute-job-timer");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * Starts serving {@code runtime}'s model too (a node loads models one by one, as they arrive).
+   *
+   * @throws IllegalArgumentException if a runtime already serves that model for that task, or the node serves {@link ComputeMessage#MAX_OFFERS} already
+   */
+  public void add(InferenceRuntime runtime) {
+    ModelOffer offer = runtime.offer();
+    synchronized (lanes) {
+      if (lanes.size() >= ComputeMessage.MAX_OFFERS) {
+        throw new IllegalArgumentException("at most " + ComputeMessage.MAX_OFFERS + " models per node");
+      }
+      if (lanes.putIfAbsent(new LaneKey(offer.model(), offer.task()), new Lane(runtime, offer)) != null) {
+        throw new IllegalArgumentException("two runtimes serve " + offer.model() + " for " + offer.task());
+      }
+    }
   }
 
   /** Serves {@code /canopy/compute/1.0.0} on {@code host}. */
@@ -83,21 +95,21 @@ public final class ComputeProvider implements AutoCloseable {
 
   /** Announces every model served as a DHT provider record of its CID, so gateways find this node (spec §3.4). */
   public CompletableFuture<Void> announce(KadDht dht) {
-    return CompletableFuture.allOf(lanes.keySet().stream().map(LaneKey::model).distinct()
+    return CompletableFuture.allOf(lanes().stream().map(lane -> lane.offer.model()).distinct()
         .map(cid -> dht.provide(cid.multihash())).toArray(CompletableFuture[]::new));
   }
 
   /** What this node serves, with the slots free now. */
   public ComputeMessage.Capabilities capabilities() {
     List<ModelOffer> offers = new ArrayList<>();
-    lanes.values().forEach(lane -> offers.add(lane.offer.withFreeSlots(lane.freeSlots())));
+    lanes().forEach(lane -> offers.add(lane.offer.withFreeSlots(lane.freeSlots())));
     return new ComputeMessage.Capabilities(offers);
   }
 
   /** Jobs of {@code model} running or queued now (for tests and metrics). */
   int admitted(Cid model) {
     int admitted = 0;
-    for (Lane lane : lanes.values()) {
+    for (Lane lane : lanes()) {
       if (lane.offer.model().equals(model)) {
         synchronized (lane) {
           admitted += lane.admitted;
@@ -119,7 +131,7 @@ public final class ComputeProvider implements AutoCloseable {
   JobHandle start(JobRequest request, JobOutput out) {
     Lane lane = lanes.get(new LaneKey(request.model(), request.task()));
     if (lane == null) {
-      boolean served = lanes.keySet().stream().anyMatch(k -> k.model().equals(request.model()));
+      boolean served = lanes().stream().anyMatch(l -> l.offer.model().equals(request.model()));
       out.finish(served
           ? new Rejected(Code.BAD_REQUEST, "this node does not serve " + request.model() + " for " + request.task())
           : new Rejected(Code.UNKNOWN_MODEL, "this node does not serve " + request.model()));
@@ -140,10 +152,59 @@ public final class ComputeProvider implements AutoCloseable {
     return job::cancel;
   }
 
+  /**
+   * Runs {@code request} on this node without a stream, for a caller in the same process (a
+   * gateway that is also a compute node): the same admission, receipt and timeout as a job from a
+   * peer. {@code onChunk} gets the output as it is produced, on the job's worker thread. Cancelling
+   * the returned future cancels the job.
+   */
+  public CompletableFuture<JobResult> runHere(JobRequest request, Consumer<byte[]> onChunk) {
+    CompletableFuture<JobResult> result = new CompletableFuture<>();
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    JobHandle handle = start(request, new JobOutput() {
+      @Override
+      public void chunk(byte[] bytes) {
+        if (result.isDone()) {
+          throw new CancellationException("the caller went away");
+        }
+        output.writeBytes(bytes);
+        onChunk.accept(bytes);
+      }
+
+      @Override
+      public void finish(ComputeMessage last) {
+        if (last instanceof ComputeMessage.Done done) {
+          result.complete(new JobResult(output.toByteArray(), done.receipt()));
+        } else if (last instanceof Rejected r) {
+          result.completeExceptionally(new JobRejectedException(r.code(), r.reason()));
+        } else {
+          result.completeExceptionally(new IllegalStateException("job ended with " + last));
+        }
+      }
+
+      @Override
+      public void abort() {
+        result.completeExceptionally(new CancellationException("job cancelled"));
+      }
+    });
+    result.whenComplete((r, e) -> {
+      if (e != null) {
+        handle.cancel("the caller went away");
+      }
+    });
+    return result;
+  }
+
   @Override
   public void close() {
     timers.shutdownNow();
-    lanes.values().forEach(lane -> lane.executor.shutdownNow());
+    lanes().forEach(lane -> lane.executor.shutdownNow());
+  }
+
+  private List<Lane> lanes() {
+    synchronized (lanes) {
+      return List.copyOf(lanes.values());
+    }
   }
 
   private record LaneKey(Cid model, Task task) {}
@@ -225,7 +286,8 @@ public final class ComputeProvider implements AutoCloseable {
         };
         Usage usage = lane.runtime.run(request, sink, signal);
         signal.throwIfCancelled();
-        Receipt receipt = Receipt.sign(key, request, outputHash.digest(), usage, epoch.getAsLong(), started, Math.max(started, clock.millis()));
+        Receipt receipt = Receipt.sign(key, request, outputHash.digest(), usage, epoch.getAsLong(), started, Math.max(started, clock.millis()),
+            lane.runtime.bitExact());
         answer(new ComputeMessage.Done(receipt));
       } catch (CancellationException e) {
         if (!timedOut) {

@@ -85,14 +85,19 @@ public final class EmbeddingRuntime implements InferenceRuntime {
   }
 
   static String format(EmbeddingResult result) {
-    StringBuilder sb = new StringBuilder(result.vectors().length * result.vectors()[0].length * 12 + 64);
+    return format(result.vectors(), result.totalTokens());
+  }
+
+  /** The output format above for {@code vectors}, whose inputs cost {@code tokens} in all. */
+  static String format(float[][] vectors, long tokens) {
+    StringBuilder sb = new StringBuilder(vectors.length * vectors[0].length * 12 + 64);
     sb.append("{\"data\":[");
-    for (int i = 0; i < result.vectors().length; i++) {
+    for (int i = 0; i < vectors.length; i++) {
       if (i > 0) {
         sb.append(',');
       }
       sb.append("{\"index\":").append(i).append(",\"embedding\":[");
-      float[] v = result.vectors()[i];
+      float[] v = vectors[i];
       for (int j = 0; j < v.length; j++) {
         if (!Float.isFinite(v[j])) {
           throw new IllegalStateException("embedding " + i + " has a non-finite component");
@@ -104,7 +109,6 @@ public final class EmbeddingRuntime implements InferenceRuntime {
       }
       sb.append("]}");
     }
-    long tokens = result.totalTokens();
     sb.append("],\"usage\":{\"prompt_tokens\":").append(tokens).append(",\"total_tokens\":").append(tokens).append("}}");
     return sb.toString();
   }

@@ -16,7 +16,12 @@ import java.util.Optional;
 /**
  * A compute node's signed statement that it ran job {@code jobId} on model {@code model}, with
  * the input, params and output whose SHA-256 hashes it names (spec/compute.md §3.3). Receipts
- * are the compute proofs: a validator re-runs a sample of them and compares output hashes.
+ * are the compute proofs: a validator re-runs a sample of them and compares output hashes. Only
+ * an {@link #exact} receipt promises that a re-run gives the same output hash; the others came
+ * from a runtime that is not bit-exact (an operator's own inference server, for instance).
+ *
+ * @param exact produced by a bit-exact deterministic runtime: a validator's re-run must give the
+ *     same output hash (field 13, signed)
  */
 public record Receipt(
     String jobId,
@@ -29,7 +34,8 @@ public record Receipt(
     long epoch,
     long startedMillis,
     long finishedMillis,
-    byte[] signature) {
+    byte[] signature,
+    boolean exact) {
   public static final int HASH_LENGTH = 32;
   public static final int SIGNATURE_LENGTH = 64;
   /** The ASCII domain string the signed bytes start with. */
@@ -56,27 +62,46 @@ public record Receipt(
     }
   }
 
-  /** Signs a receipt for {@code request} whose output was {@code output} (the chunks' bytes in order). */
+  /** A receipt of a bit-exact runtime ({@code exact} = true): the fields before field 13, as before it existed. */
+  public Receipt(String jobId, Cid model, byte[] inputHash, byte[] paramsHash, byte[] outputHash, Usage usage, PeerId node, long epoch,
+                 long startedMillis, long finishedMillis, byte[] signature) {
+    this(jobId, model, inputHash, paramsHash, outputHash, usage, node, epoch, startedMillis, finishedMillis, signature, true);
+  }
+
+  /**
+   * Signs a receipt for {@code request} whose output hashed to {@code outputHash} (the chunks' bytes
+   * in order); {@code exact} says whether the runtime is bit-exact (field 13).
+   */
+  public static Receipt sign(Ed25519PrivateKey nodeKey, JobRequest request, byte[] outputHash, Usage usage, long epoch,
+                             long startedMillis, long finishedMillis, boolean exact) {
+    return sign(nodeKey, request.jobId(), request.model(), sha256(request.input()), sha256(request.params().encode()), outputHash,
+        usage, epoch, startedMillis, finishedMillis, exact);
+  }
+
+  /** {@link #sign(Ed25519PrivateKey, JobRequest, byte[], Usage, long, long, long, boolean)} for a bit-exact runtime. */
   public static Receipt sign(Ed25519PrivateKey nodeKey, JobRequest request, byte[] outputHash, Usage usage, long epoch,
                              long startedMillis, long finishedMillis) {
-    return sign(nodeKey, request.jobId(), request.model(), sha256(request.input()), sha256(request.params().encode()), outputHash,
-        usage, epoch, startedMillis, finishedMillis);
+    return sign(nodeKey, request, outputHash, usage, epoch, startedMillis, finishedMillis, true);
   }
 
   public static Receipt sign(Ed25519PrivateKey nodeKey, String jobId, Cid model, byte[] inputHash, byte[] paramsHash,
-                             byte[] outputHash, Usage usage, long epoch, long startedMillis, long finishedMillis) {
+                             byte[] outputHash, Usage usage, long epoch, long startedMillis, long finishedMillis, boolean exact) {
     Receipt unsigned = new Receipt(jobId, model, inputHash, paramsHash, outputHash, usage, nodeKey.peerId(), epoch, startedMillis,
-        finishedMillis, new byte[SIGNATURE_LENGTH]);
+        finishedMillis, new byte[SIGNATURE_LENGTH], exact);
     return unsigned.withSignature(nodeKey.sign(unsigned.signedBytes()));
   }
 
   public Receipt withSignature(byte[] newSignature) {
-    return new Receipt(jobId, model, inputHash, paramsHash, outputHash, usage, node, epoch, startedMillis, finishedMillis, newSignature);
+    return new Receipt(jobId, model, inputHash, paramsHash, outputHash, usage, node, epoch, startedMillis, finishedMillis, newSignature,
+        exact);
   }
 
-  /** {@code "canopy-receipt-v1" ‖ fields 1–11}, every field written, in field order (spec §3.3). */
+  /**
+   * {@code "canopy-receipt-v1" ‖ fields 1–11 ‖ field 13}, every field written even when zero or
+   * false, in field order (spec §3.3).
+   */
   public byte[] signedBytes() {
-    byte[] fields = fields().toByteArray();
+    byte[] fields = fields().bool(13, exact).toByteArray();
     byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + fields.length);
     System.arraycopy(fields, 0, out, DOMAIN.length, fields.length);
     return out;
@@ -93,8 +118,9 @@ public record Receipt(
     return key.isPresent() && key.get().verify(signedBytes(), signature);
   }
 
+  /** Fields 1–11, the signature (12), then {@code exact} (13, always written). */
   public byte[] encode() {
-    return fields().bytes(12, signature).toByteArray();
+    return fields().bytes(12, signature).bool(13, exact).toByteArray();
   }
 
   public static Receipt decode(byte[] bytes) {
@@ -110,6 +136,8 @@ public record Receipt(
     long started = 0;
     long finished = 0;
     byte[] signature = null;
+    // Absent reads as false, the proto3 default: a receipt claims bit-exactness only by saying so.
+    boolean exact = false;
     try {
       ProtoReader r = new ProtoReader(bytes);
       while (r.next()) {
@@ -126,6 +154,7 @@ public record Receipt(
           case 10 -> started = r.varint();
           case 11 -> finished = r.varint();
           case 12 -> signature = r.bytes();
+          case 13 -> exact = bool(r.varint());
           default -> r.skip();
         }
       }
@@ -134,7 +163,7 @@ public record Receipt(
         throw new ComputeMessageException("receipt lacks a field");
       }
       return new Receipt(jobId, model, inputHash, paramsHash, outputHash, new Usage(prompt, completion), node, epoch, started, finished,
-          signature);
+          signature, exact);
     } catch (RuntimeException e) {
       throw ComputeMessageException.malformed("receipt", e);
     }
@@ -168,6 +197,13 @@ public record Receipt(
         .varint(11, finishedMillis);
   }
 
+  private static boolean bool(long varint) {
+    if (varint != 0 && varint != 1) {
+      throw new ComputeMessageException("exact must be 0 or 1, not " + Long.toUnsignedString(varint));
+    }
+    return varint == 1;
+  }
+
   private static void checkHash(byte[] hash, String what) {
     if (hash == null || hash.length != HASH_LENGTH) {
       throw new ComputeMessageException(what + " hash must be " + HASH_LENGTH + " bytes");
@@ -186,6 +222,7 @@ public record Receipt(
 
   @Override
   public String toString() {
-    return "Receipt[" + jobId + ", " + model + ", node " + node + ", epoch " + epoch + ", " + usage + "]";
+    return "Receipt[" + jobId + ", " + model + ", node " + node + ", epoch " + epoch + ", " + usage
+        + (exact ? ", exact" : ", not exact") + "]";
   }
 }

@@ -45,7 +45,8 @@ class ComputeMessageTest {
 
     Receipt signed = Receipt.sign(key, v.get("job_id"), Cid.parse(v.get("model_cid")), Receipt.sha256(input), Receipt.sha256(params),
         Receipt.sha256(output), new Usage(Long.parseLong(v.get("prompt_tokens")), Long.parseLong(v.get("completion_tokens"))),
-        Long.parseLong(v.get("epoch")), Long.parseLong(v.get("started_ms")), Long.parseLong(v.get("finished_ms")));
+        Long.parseLong(v.get("epoch")), Long.parseLong(v.get("started_ms")), Long.parseLong(v.get("finished_ms")),
+        Boolean.parseBoolean(v.get("exact")));
     assertThat(HEX.formatHex(signed.signedBytes())).isEqualTo(v.get("signed_bytes_hex"));
     assertThat(HEX.formatHex(signed.signature())).isEqualTo(v.get("signature_hex"));
     assertThat(HEX.formatHex(signed.encode())).isEqualTo(v.get("receipt_hex"));
@@ -58,6 +59,46 @@ class ComputeMessageTest {
     assertThat(fromWire.node()).isEqualTo(key.peerId());
     assertThat(fromWire.jobId()).isEqualTo(v.get("job_id"));
     assertThat(fromWire.usage()).isEqualTo(new Usage(4, 5));
+    assertThat(fromWire.exact()).isTrue();
+  }
+
+  /** Field 13 is signed and always written, false included; absent reads as false; anything but 0 or 1 is malformed. */
+  @Test
+  void exactFlagIsSignedAndAlwaysWritten() {
+    Receipt exact = receipt();
+    Receipt inexact = Receipt.sign(NODE, REQUEST, OUTPUT_HASH, new Usage(9, 2), 3, 1_000, 2_000, false);
+    assertThat(exact.exact()).isTrue();
+    assertThat(inexact.exact()).isFalse();
+    assertThat(inexact.verify()).isTrue();
+    assertThat(inexact.toString()).contains("not exact");
+    byte[] signed = inexact.signedBytes();
+    assertThat(Arrays.copyOfRange(signed, signed.length - 2, signed.length)).containsExactly(0x68, 0x00);
+    assertThat(Arrays.copyOf(signed, signed.length - 1)).isEqualTo(Arrays.copyOf(exact.signedBytes(), signed.length - 1));
+    byte[] encoded = inexact.encode();
+    assertThat(Arrays.copyOfRange(encoded, encoded.length - 2, encoded.length)).containsExactly(0x68, 0x00);
+
+    Receipt decoded = Receipt.decode(encoded);
+    assertThat(decoded.exact()).isFalse();
+    assertThat(decoded.verify()).isTrue();
+    assertThat(Receipt.decode(exact.encode()).exact()).isTrue();
+
+    // The flag cannot be flipped after signing, either way.
+    assertThat(new Receipt(inexact.jobId(), inexact.model(), inexact.inputHash(), inexact.paramsHash(), inexact.outputHash(),
+        inexact.usage(), inexact.node(), inexact.epoch(), inexact.startedMillis(), inexact.finishedMillis(), inexact.signature(), true)
+        .verify()).isFalse();
+    assertThat(new Receipt(exact.jobId(), exact.model(), exact.inputHash(), exact.paramsHash(), exact.outputHash(),
+        exact.usage(), exact.node(), exact.epoch(), exact.startedMillis(), exact.finishedMillis(), exact.signature(), false)
+        .verify()).isFalse();
+
+    // An exact receipt with field 13 stripped reads as not exact, and so no longer verifies.
+    byte[] exactBytes = exact.encode();
+    Receipt stripped = Receipt.decode(Arrays.copyOf(exactBytes, exactBytes.length - 2));
+    assertThat(stripped.exact()).isFalse();
+    assertThat(stripped.verify()).isFalse();
+
+    byte[] two = exact.encode();
+    two[two.length - 1] = 2;
+    assertThatThrownBy(() -> Receipt.decode(two)).isInstanceOf(ComputeMessageException.class);
   }
 
   @Test
@@ -110,7 +151,8 @@ class ComputeMessageTest {
         new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), new Usage(9, 3), r.node(), r.epoch(), r.startedMillis(), r.finishedMillis(), r.signature()),
         new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), r.usage(), OTHER.peerId(), r.epoch(), r.startedMillis(), r.finishedMillis(), r.signature()),
         new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), r.usage(), r.node(), 4, r.startedMillis(), r.finishedMillis(), r.signature()),
-        new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), r.usage(), r.node(), r.epoch(), r.startedMillis(), r.finishedMillis() + 1, r.signature()));
+        new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), r.usage(), r.node(), r.epoch(), r.startedMillis(), r.finishedMillis() + 1, r.signature()),
+        new Receipt(r.jobId(), r.model(), r.inputHash(), r.paramsHash(), r.outputHash(), r.usage(), r.node(), r.epoch(), r.startedMillis(), r.finishedMillis(), r.signature(), false));
     for (Receipt t : tampered) {
       assertThat(t.verify()).as(t.toString()).isFalse();
     }
