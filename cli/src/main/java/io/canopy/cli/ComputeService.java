@@ -5,6 +5,7 @@ import io.canopy.compute.job.ComputeConfig;
 import io.canopy.compute.job.ComputeProvider;
 import io.canopy.compute.job.EmbeddingRuntime;
 import io.canopy.compute.job.LlamaRuntime;
+import io.canopy.compute.job.OpenAiServerRuntime;
 import io.canopy.compute.llm.LlamaModel;
 import io.canopy.content.importer.ImportOptions;
 import io.canopy.content.importer.ImportResult;
@@ -38,6 +39,11 @@ import java.util.function.Consumer;
  * others keep serving.
  */
 final class ComputeService implements AutoCloseable {
+  /** The context length announced for a model on an external server, which does not say its own. */
+  static final int EXTERNAL_CONTEXT = 8192;
+  /** Tries to fetch a model by CID, {@link #FETCH_RETRY_DELAY} apart, before it is reported as failed. */
+  static final int FETCH_ATTEMPTS = 5;
+  static final java.time.Duration FETCH_RETRY_DELAY = java.time.Duration.ofSeconds(2);
   /** The bundled embedding model's name, as sentence-transformers publishes it. */
   static final String MINILM_NAME = "all-MiniLM-L6-v2";
 
@@ -61,6 +67,7 @@ final class ComputeService implements AutoCloseable {
   record ModelState(String name, String source, String state, String cid, List<String> tasks, String error) {}
 
   private final DaemonNode node;
+  private final java.util.Optional<String> externalApiKey;
   private final KadDht dht;
   private final Consumer<String> log;
   private final ComputeProvider provider;
@@ -68,8 +75,10 @@ final class ComputeService implements AutoCloseable {
   private final Map<String, ModelState> states = new ConcurrentHashMap<>();
   private final List<AutoCloseable> loaded = new ArrayList<>();
 
-  private ComputeService(DaemonNode node, Ed25519PrivateKey key, Host host, KadDht dht, ComputeConfig config, Consumer<String> log) {
+  private ComputeService(DaemonNode node, Ed25519PrivateKey key, Host host, KadDht dht, ComputeConfig config, String externalApiKey,
+                         Consumer<String> log) {
     this.node = node;
+    this.externalApiKey = java.util.Optional.ofNullable(externalApiKey);
     this.dht = dht;
     this.log = log;
     // Epochs come with settlement (issue #7); until then every receipt says epoch 0.
@@ -82,9 +91,9 @@ final class ComputeService implements AutoCloseable {
   }
 
   /** Starts serving: the provider at once, the models as they load. */
-  static ComputeService start(DaemonNode node, Ed25519PrivateKey key, List<ModelSpec> models, ComputeConfig config,
-                              Consumer<String> log) {
-    ComputeService service = new ComputeService(node, key, node.host(), node.dht(), config, log);
+  static ComputeService start(DaemonNode node, Ed25519PrivateKey key, DaemonNode.ComputeOptions options, Consumer<String> log) {
+    List<ModelSpec> models = options.models();
+    ComputeService service = new ComputeService(node, key, node.host(), node.dht(), options.config(), options.externalApiKey(), log);
     service.states.put(MINILM_NAME, new ModelState(MINILM_NAME, "bundled", "loading", null, List.of("embedding"), null));
     models.forEach(m -> service.states.put(m.name(), new ModelState(m.name(), m.source(), "loading", null, List.of(), null)));
     service.loader.execute(service::loadMiniLm);
@@ -119,6 +128,10 @@ final class ComputeService implements AutoCloseable {
   }
 
   private void load(ModelSpec spec) {
+    if (spec.source().startsWith("http://") || spec.source().startsWith("https://")) {
+      forward(spec);
+      return;
+    }
     try {
       Path file;
       Cid cid;
@@ -149,9 +162,44 @@ final class ComputeService implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code NAME=URL[#REMOTE]}: jobs go to the OpenAI-compatible server at URL (Ollama, llama.cpp's
+   * server, vLLM) as model REMOTE (default NAME). There are no weights to name, so the model's CID
+   * is that of the text {@code URL#REMOTE}; receipts say the run is not bit-exact.
+   */
+  private void forward(ModelSpec spec) {
+    try {
+      int hash = spec.source().indexOf('#');
+      String url = hash < 0 ? spec.source() : spec.source().substring(0, hash);
+      String remote = hash < 0 ? spec.name() : spec.source().substring(hash + 1);
+      java.net.URI base = java.net.URI.create(url);
+      Cid cid = Cid.of(1, io.canopy.multiformats.Multicodec.RAW, io.canopy.multiformats.Multicodec.SHA2_256,
+          (url + "#" + remote).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (Task task : List.of(Task.CHAT, Task.COMPLETION)) {
+        provider.add(new OpenAiServerRuntime(cid, spec.name(), task, base, remote, externalApiKey,
+            EXTERNAL_CONTEXT, 0, io.canopy.compute.job.ComputeConfig.DEFAULT_JOB_TIMEOUT));
+      }
+      serving(spec.name(), spec.source(), cid, List.of("chat", "completion"));
+    } catch (RuntimeException e) {
+      failed(spec, e);
+    }
+  }
+
   /** Pins the model's DAG (fetching what the repo lacks) and writes the file it encodes to {@code HOME/models/CID}. */
-  private Path fetch(Cid cid) throws IOException {
-    node.node().pinAdd(cid.toString(), true);
+  private Path fetch(Cid cid) throws IOException, InterruptedException {
+    // The node starts loading as it joins the network: the first tries may find no peer with the blocks yet.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        node.node().pinAdd(cid.toString(), true);
+        break;
+      } catch (IOException | RuntimeException e) {
+        if (attempt == FETCH_ATTEMPTS) {
+          throw new IOException("cannot fetch " + cid + " from the network (" + FETCH_ATTEMPTS + " tries): "
+              + ErrorReport.oneLine(ErrorReport.describe(e)), e);
+        }
+        Thread.sleep(FETCH_RETRY_DELAY.toMillis());
+      }
+    }
     Path dir = node.home().modelsDir();
     Files.createDirectories(dir);
     Path file = dir.resolve(cid.toString());

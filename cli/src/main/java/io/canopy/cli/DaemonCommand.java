@@ -100,8 +100,10 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       description = "Storage nodes that must hold an object before its PUT is acknowledged, when any exist (default ${DEFAULT-VALUE}).")
   int s3WriteQuorum;
 
-  @Option(names = "--model", paramLabel = "NAME=FILE|CID",
-      description = "A llama GGUF model to serve with --roles compute, from a file here or by CID from the network (repeatable).")
+  @Option(names = "--model", paramLabel = "NAME=FILE|CID|URL",
+      description = "A model to serve with --roles compute (repeatable): a llama GGUF file here, the CID of one in the network, "
+          + "or the base URL of an OpenAI-compatible server you run (http://127.0.0.1:11434/v1[#its-model-name]; "
+          + "API key from $CANOPY_MODEL_API_KEY).")
   List<String> models = new ArrayList<>();
 
   @Option(names = "--compute-slots", paramLabel = "N", defaultValue = "1",
@@ -147,7 +149,8 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           duration(fetchTimeout, "--fetch-timeout"),
           storage, storageConfig, ipfsApi, gateway ? gatewayOptions() : null,
           compute ? new DaemonNode.ComputeOptions(models.stream().map(ComputeService.ModelSpec::parse).toList(),
-              io.canopy.compute.job.ComputeConfig.DEFAULT.withSlots(computeSlots, io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS))
+              io.canopy.compute.job.ComputeConfig.DEFAULT.withSlots(computeSlots, io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS),
+              env().variables().get("CANOPY_MODEL_API_KEY"))
               : null);
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));

@@ -81,12 +81,11 @@ final class DaemonNode implements AutoCloseable {
     }
   }
 
-  /** The compute role: the models served besides the bundled MiniLM, and the per-model job limits. */
-  record ComputeOptions(List<ComputeService.ModelSpec> models, ComputeConfig config) {
-    static ComputeOptions of(ComputeService.ModelSpec... models) {
-      return new ComputeOptions(List.of(models), ComputeConfig.DEFAULT);
-    }
-  }
+  /**
+   * The compute role: the models served besides the bundled MiniLM, the per-model job limits, and
+   * the API key sent to external OpenAI-compatible servers (null: none).
+   */
+  record ComputeOptions(List<ComputeService.ModelSpec> models, ComputeConfig config, String externalApiKey) {}
 
   /**
    * The gateway role's faces and where S3 metadata lives: {@code database} null is the home's
@@ -187,7 +186,7 @@ final class DaemonNode implements AutoCloseable {
     stack.add(storage);
 
     if (options.compute() != null) {
-      compute = ComputeService.start(this, key, options.compute().models(), options.compute().config(), log);
+      compute = ComputeService.start(this, key, options.compute(), log);
       stack.add(compute);
     }
     if (options.gateway() != null) {

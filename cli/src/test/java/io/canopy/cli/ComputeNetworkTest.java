@@ -56,7 +56,7 @@ class ComputeNetworkTest {
       List<Multiaddr> bootstrap = List.of(Multiaddr.parse(a.addr()));
       try (Daemons.InProcess c = Daemons.inProcess(homeC, Daemons.options(bootstrap).withCompute(new DaemonNode.ComputeOptions(
                List.of(new ComputeService.ModelSpec("tiny", cid), new ComputeService.ModelSpec("broken", corrupt.toString())),
-               io.canopy.compute.job.ComputeConfig.DEFAULT)));
+               io.canopy.compute.job.ComputeConfig.DEFAULT, null)));
            Daemons.InProcess g = Daemons.inProcess(homeG, Daemons.options(List.of(Multiaddr.parse(c.addr())))
                .withGateway(DaemonNode.GatewayOptions.withOpenAiOnFreePorts()))) {
         awaitModels(homeC, "tiny", "all-MiniLM-L6-v2");
@@ -97,6 +97,26 @@ class ComputeNetworkTest {
           assertThat(one.inputHash()).isEqualTo(two.inputHash());
           assertThat(one.outputHash()).isEqualTo(two.outputHash()).isEqualTo(Receipt.sha256(text.getBytes(StandardCharsets.UTF_8)));
           assertThat(one.exact()).isTrue();
+
+          // A compute node that forwards to an OpenAI-compatible server (here: this gateway) serves its
+          // answers under its own name, with receipts that say they are not bit-exact.
+          Path homeE = tmp.resolve("e");
+          cli(homeE).run("init").ok();
+          try (Daemons.InProcess e = Daemons.inProcess(homeE, Daemons.options(List.of(Multiaddr.parse(g.addr())))
+              .withCompute(new DaemonNode.ComputeOptions(
+                  List.of(new ComputeService.ModelSpec("forwarded", g.node().httpFaces().get("openai") + "/v1#tiny")),
+                  io.canopy.compute.job.ComputeConfig.DEFAULT, key.path("apiKey").asText())))) {
+            awaitModels(homeE, "forwarded");
+            awaitListed(openai, "forwarded");
+            ChatCompletion viaServer = openai.chat().completions().create(params.toBuilder().model("forwarded").build());
+            assertThat(viaServer.choices().get(0).message().content()).hasValue(text);
+            List<CountersignedReceipt> all = ReceiptLog.read(homeG.resolve("receipts.log"));
+            CountersignedReceipt forwarded = all.stream().filter(r -> r.receipt().node().equals(e.node().host().peerId()))
+                .findFirst().orElseThrow();
+            assertThat(forwarded.verify()).isTrue();
+            assertThat(forwarded.receipt().exact()).isFalse();
+            assertThat(forwarded.receipt().outputHash()).isEqualTo(one.outputHash());
+          }
         } finally {
           openai.close();
         }

@@ -14,13 +14,14 @@ public interface InferenceBackend {
   List<ModelInfo> models();
 
   /**
-   * One vector per input, in order.
+   * One vector per input, in order. {@code account} (in this and {@link #generate}) is who asked:
+   * the account the work is billed to.
    *
    * @throws InferenceException.UnknownModel if no model {@code model} exists or it does not embed
    * @throws InferenceException.Busy if the backend is at capacity
    * @throws InferenceException.Unavailable if nothing serves the model now
    */
-  Embeddings embed(String model, List<String> inputs);
+  Embeddings embed(String account, String model, List<String> inputs);
 
   /**
    * Generates text for {@code prompt} with {@code params} ({@code params.maxTokens() == 0}: the
@@ -32,5 +33,5 @@ public interface InferenceBackend {
    * @throws InferenceException.Rejected if the model refuses the request itself (e.g. the prompt is longer than its context)
    * @throws java.util.concurrent.CancellationException if {@code sink} threw it (the client went away)
    */
-  Generated generate(String model, Prompt prompt, Params params, TextSink sink);
+  Generated generate(String account, String model, Prompt prompt, Params params, TextSink sink);
 }

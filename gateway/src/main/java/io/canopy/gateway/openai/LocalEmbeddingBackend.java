@@ -47,7 +47,7 @@ public final class LocalEmbeddingBackend implements InferenceBackend {
   }
 
   @Override
-  public Embeddings embed(String model, List<String> inputs) {
+  public Embeddings embed(String account, String model, List<String> inputs) {
     if (!this.model.id().equals(model)) {
       throw new InferenceException.UnknownModel(model);
     }
@@ -70,7 +70,7 @@ public final class LocalEmbeddingBackend implements InferenceBackend {
 
   /** This backend only embeds. */
   @Override
-  public Generated generate(String model, Prompt prompt, Params params, TextSink sink) {
+  public Generated generate(String account, String model, Prompt prompt, Params params, TextSink sink) {
     throw new InferenceException.UnknownModel(model);
   }
 }

@@ -102,11 +102,11 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   }
 
   @Override
-  public Embeddings embed(String model, List<String> inputs) {
+  public Embeddings embed(String account, String model, List<String> inputs) {
     ObjectNode input = JSON.createObjectNode();
     ArrayNode texts = input.putArray("input");
     inputs.forEach(texts::add);
-    JobResult result = run(model, Task.EMBEDDING, bytes(input), Params.DEFAULT, "input", chunk -> {});
+    JobResult result = run(account, model, Task.EMBEDDING, bytes(input), Params.DEFAULT, "input", chunk -> {});
     try {
       JsonNode data = JSON.readTree(result.output()).get("data");
       float[][] vectors = new float[data.size()][];
@@ -126,7 +126,7 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   }
 
   @Override
-  public Generated generate(String model, Prompt prompt, Params params, TextSink sink) {
+  public Generated generate(String account, String model, Prompt prompt, Params params, TextSink sink) {
     Task task;
     byte[] input;
     String param;
@@ -145,7 +145,7 @@ public final class NetworkInferenceBackend implements InferenceBackend {
       input = ((Prompt.Text) prompt).text().getBytes(StandardCharsets.UTF_8);
     }
     Utf8Pieces text = new Utf8Pieces(sink);
-    JobResult result = run(model, task, input, params, param, text::accept);
+    JobResult result = run(account, model, task, input, params, param, text::accept);
     String all = text.finish();
     long promptTokens = result.receipt().usage().promptTokens();
     long completionTokens = result.receipt().usage().completionTokens();
@@ -154,7 +154,7 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   }
 
   /** Runs one job on the best node that takes it; {@code onChunk} runs on this thread, in order. */
-  private JobResult run(String model, Task task, byte[] input, Params params, String param, Consumer<byte[]> onChunk) {
+  private JobResult run(String account, String model, Task task, byte[] input, Params params, String param, Consumer<byte[]> onChunk) {
     if (input.length > JobRequest.MAX_INPUT_SIZE) {
       throw new InferenceException.Rejected("The input is " + input.length + " bytes; a job takes at most "
           + JobRequest.MAX_INPUT_SIZE + ".", param);
@@ -182,7 +182,7 @@ public final class NetworkInferenceBackend implements InferenceBackend {
           }
         }
         JobResult result = job.get();
-        keep(result);
+        keep(account, result);
         return result;
       } catch (CancellationException e) { // the client went away: the node drops the job
         job.cancel(true);
@@ -250,9 +250,8 @@ public final class NetworkInferenceBackend implements InferenceBackend {
         .toList();
   }
 
-  private void keep(JobResult result) {
-    // TODO(account): the OpenAI face does not pass the caller's account yet
-    CountersignedReceipt countersigned = CountersignedReceipt.sign(gatewayKey, result.receipt(), "unknown", clock.millis());
+  private void keep(String account, JobResult result) {
+    CountersignedReceipt countersigned = CountersignedReceipt.sign(gatewayKey, result.receipt(), account, clock.millis());
     try {
       receipts.append(countersigned);
     } catch (IOException e) {

@@ -3,6 +3,8 @@ package io.canopy.gateway.openai;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.canopy.gateway.openai.OpenAiOperation.CreateChatCompletion;
+import io.canopy.gateway.openai.OpenAiOperation.CreateCompletion;
 import io.canopy.gateway.openai.OpenAiOperation.CreateEmbeddings;
 import io.canopy.gateway.openai.OpenAiOperation.ListModels;
 import io.canopy.gateway.openai.OpenAiOperation.RetrieveModel;
@@ -11,11 +13,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 
 /**
  * The OpenAI face's logic, with no HTTP in it: authenticate, parse the body, dispatch one
@@ -30,10 +34,17 @@ public final class OpenAiApi {
 
   private final InferenceBackend backend;
   private final ApiKeys keys;
+  private final TextGeneration generation;
 
   public OpenAiApi(InferenceBackend backend, ApiKeys keys) {
+    this(backend, keys, Clock.systemUTC());
+  }
+
+  /** With {@code clock} giving the {@code created} time of completions. */
+  public OpenAiApi(InferenceBackend backend, ApiKeys keys, Clock clock) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.keys = Objects.requireNonNull(keys, "keys");
+    this.generation = new TextGeneration(backend, clock);
   }
 
   /**
@@ -41,26 +52,45 @@ public final class OpenAiApi {
    *
    * @param authorization the {@code Authorization} header, or null
    * @param body the request body (empty for GETs)
+   * @param client the way back to the client: a streamed reply goes through it, and a generation
+   *     stops once it says the client has gone
+   * @return the reply to send, or empty if it was streamed through {@code client} (and ended there)
    */
-  public OpenAiReply serve(OpenAiOperation op, String authorization, byte[] body) {
+  public Optional<OpenAiReply> serve(OpenAiOperation op, String authorization, byte[] body, EventStream client) {
     try {
-      authenticate(authorization);
+      String account = authenticate(authorization);
       if (op instanceof ListModels) {
-        return new OpenAiReply(200, listModels());
+        return Optional.of(new OpenAiReply(200, listModels()));
       } else if (op instanceof RetrieveModel r) {
-        return new OpenAiReply(200, retrieveModel(r.model()));
+        return Optional.of(new OpenAiReply(200, retrieveModel(r.model())));
       } else if (op instanceof CreateEmbeddings) {
-        return new OpenAiReply(200, createEmbeddings(EmbeddingsRequest.parse(body)));
+        return Optional.of(new OpenAiReply(200, createEmbeddings(account, EmbeddingsRequest.parse(body))));
+      } else if (op instanceof CreateChatCompletion) {
+        return generation.chat(account, ChatCompletionRequest.parse(body), client);
+      } else if (op instanceof CreateCompletion) {
+        return generation.complete(account, CompletionRequest.parse(body), client);
       }
       throw new IllegalStateException("unhandled operation " + op);
     } catch (OpenAiException e) {
-      return errorReply(e);
+      return Optional.of(errorReply(e));
     } catch (InferenceException e) {
-      return errorReply(translate(e));
+      return Optional.of(errorReply(translate(e)));
+    } catch (CancellationException e) {
+      if (client.clientGone()) {
+        // A non-streamed generation stopped because its client left: there is no one to answer.
+        client.end();
+        return Optional.empty();
+      }
+      return Optional.of(errorReply(internal(e)));
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "OpenAI request failed", e);
-      return errorReply(new OpenAiException(OpenAiError.INTERNAL, "The server had an error while processing your request."));
+      return Optional.of(errorReply(internal(e)));
     }
+  }
+
+  /** An unexpected failure, logged here and answered as a 500 that says nothing of it. */
+  static OpenAiException internal(RuntimeException e) {
+    LOG.log(System.Logger.Level.WARNING, "OpenAI request failed", e);
+    return new OpenAiException(OpenAiError.INTERNAL, "The server had an error while processing your request.");
   }
 
   /** The account behind the request's key. */
@@ -89,7 +119,7 @@ public final class OpenAiApi {
     return key.substring(0, 3) + "*".repeat(Math.min(20, key.length() - 7)) + key.substring(key.length() - 4);
   }
 
-  private static OpenAiException translate(InferenceException e) {
+  static OpenAiException translate(InferenceException e) {
     if (e instanceof InferenceException.UnknownModel) {
       return new OpenAiException(OpenAiError.MODEL_NOT_FOUND, e.getMessage(), "model");
     } else if (e instanceof InferenceException.Rejected r) {
@@ -132,7 +162,7 @@ public final class OpenAiApi {
     g.writeEndObject();
   }
 
-  private byte[] createEmbeddings(EmbeddingsRequest request) {
+  private byte[] createEmbeddings(String account, EmbeddingsRequest request) {
     ModelInfo model = find(request.model()).filter(ModelInfo::embeds)
         .orElseThrow(() -> new InferenceException.UnknownModel(request.model()));
     if (request.dimensions().isPresent() && model.embeddingDimension() > 0
@@ -141,7 +171,7 @@ public final class OpenAiApi {
           + model.embeddingDimension() + "-dimensional embeddings; 'dimensions' must be " + model.embeddingDimension()
           + " or left out.", "dimensions");
     }
-    Embeddings result = backend.embed(model.id(), request.inputs());
+    Embeddings result = backend.embed(account, model.id(), request.inputs());
     if (result.vectors().length != request.inputs().size()) {
       throw new IllegalStateException("backend returned " + result.vectors().length + " vectors for "
           + request.inputs().size() + " inputs");
@@ -199,11 +229,11 @@ public final class OpenAiApi {
     }));
   }
 
-  private interface JsonWriter {
+  interface JsonWriter {
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static byte[] json(JsonWriter writer) {
+  static byte[] json(JsonWriter writer) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
       writer.write(g);

@@ -20,9 +20,17 @@ public sealed interface OpenAiOperation {
   /** {@code POST /v1/embeddings}; the body is parsed after authentication ({@link EmbeddingsRequest}). */
   record CreateEmbeddings() implements OpenAiOperation {}
 
+  /** {@code POST /v1/chat/completions}; the body is parsed after authentication ({@link ChatCompletionRequest}). */
+  record CreateChatCompletion() implements OpenAiOperation {}
+
+  /** {@code POST /v1/completions} (OpenAI's legacy text completions; {@link CompletionRequest}). */
+  record CreateCompletion() implements OpenAiOperation {}
+
   String MODELS = "/v1/models";
   String MODELS_PREFIX = "/v1/models/";
   String EMBEDDINGS = "/v1/embeddings";
+  String CHAT_COMPLETIONS = "/v1/chat/completions";
+  String COMPLETIONS = "/v1/completions";
 
   /**
    * The operation at {@code method} and {@code path} (the path without its query).
@@ -44,6 +52,12 @@ public sealed interface OpenAiOperation {
     }
     if (path.equals(EMBEDDINGS)) {
       return requireMethod(method, HttpMethod.POST, path, new CreateEmbeddings());
+    }
+    if (path.equals(CHAT_COMPLETIONS)) {
+      return requireMethod(method, HttpMethod.POST, path, new CreateChatCompletion());
+    }
+    if (path.equals(COMPLETIONS)) {
+      return requireMethod(method, HttpMethod.POST, path, new CreateCompletion());
     }
     throw new OpenAiException(OpenAiError.UNKNOWN_URL, "Invalid URL (" + method.name() + " " + path + ")");
   }

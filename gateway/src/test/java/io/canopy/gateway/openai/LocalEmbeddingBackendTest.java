@@ -67,7 +67,7 @@ class LocalEmbeddingBackendTest {
   void sumsTokensOverInputs() {
     GatedEmbedder embedder = new GatedEmbedder();
     embedder.release.countDown();
-    Embeddings e = new LocalEmbeddingBackend(embedder, "m", 7, "me", 1).embed("m", List.of("a", "b"));
+    Embeddings e = new LocalEmbeddingBackend(embedder, "m", 7, "me", 1).embed("alice", "m", List.of("a", "b"));
     assertThat(e.vectors()).hasDimensions(2, 2);
     assertThat(e.promptTokens()).isEqualTo(6);
   }
@@ -75,20 +75,20 @@ class LocalEmbeddingBackendTest {
   @Test
   void unknownModel() {
     LocalEmbeddingBackend backend = new LocalEmbeddingBackend(new GatedEmbedder(), "m", 7, "me", 1);
-    assertThatThrownBy(() -> backend.embed("other", List.of("a"))).isInstanceOf(InferenceException.UnknownModel.class);
+    assertThatThrownBy(() -> backend.embed("alice", "other", List.of("a"))).isInstanceOf(InferenceException.UnknownModel.class);
   }
 
   @Test
   void refusesOneRequestOverCapacityRatherThanQueueing() throws Exception {
     GatedEmbedder embedder = new GatedEmbedder();
     LocalEmbeddingBackend backend = new LocalEmbeddingBackend(embedder, "m", 7, "me", 1);
-    CompletableFuture<Embeddings> first = CompletableFuture.supplyAsync(() -> backend.embed("m", List.of("a")));
+    CompletableFuture<Embeddings> first = CompletableFuture.supplyAsync(() -> backend.embed("alice", "m", List.of("a")));
     embedder.entered.await();
-    assertThatThrownBy(() -> backend.embed("m", List.of("b"))).isInstanceOf(InferenceException.Busy.class);
+    assertThatThrownBy(() -> backend.embed("alice", "m", List.of("b"))).isInstanceOf(InferenceException.Busy.class);
     embedder.release.countDown();
     assertThat(first.get().vectors()).hasDimensions(1, 2);
     // The slot is free again.
-    assertThat(backend.embed("m", List.of("c")).vectors()).hasDimensions(1, 2);
+    assertThat(backend.embed("alice", "m", List.of("c")).vectors()).hasDimensions(1, 2);
   }
 
   @Test
@@ -96,6 +96,6 @@ class LocalEmbeddingBackendTest {
     GatedEmbedder embedder = new GatedEmbedder();
     embedder.close();
     LocalEmbeddingBackend backend = new LocalEmbeddingBackend(embedder, "m", 7, "me", 1);
-    assertThatThrownBy(() -> backend.embed("m", List.of("a"))).isInstanceOf(InferenceException.Unavailable.class);
+    assertThatThrownBy(() -> backend.embed("alice", "m", List.of("a"))).isInstanceOf(InferenceException.Unavailable.class);
   }
 }

@@ -187,7 +187,7 @@ class NetworkInferenceBackendTest {
         TokenListener.NONE).text();
     long before = receipts.size();
     StringBuilder pieces = new StringBuilder();
-    Generated g = backend.generate("tiny", new Prompt.Text(prompt), new Params(24, 0f, 1f, 0, 0, List.of()), pieces::append);
+    Generated g = backend.generate("alice", "tiny", new Prompt.Text(prompt), new Params(24, 0f, 1f, 0, 0, List.of()), pieces::append);
 
     assertThat(g.text()).isEqualTo(expected);
     assertThat(pieces.toString()).isEqualTo(expected);
@@ -198,6 +198,7 @@ class NetworkInferenceBackendTest {
     CountersignedReceipt last = kept.get(kept.size() - 1);
     assertThat(last.verify()).isTrue();
     assertThat(last.gateway()).isEqualTo(gatewayKey.peerId());
+    assertThat(last.account()).isEqualTo("alice");
     assertThat(last.receipt().node()).isIn(a.peerId(), b.peerId());
     assertThat(last.receipt().model()).isEqualTo(TINY);
     assertThat(last.receipt().inputHash()).isEqualTo(Receipt.sha256(prompt.getBytes(StandardCharsets.UTF_8)));
@@ -219,7 +220,7 @@ class NetworkInferenceBackendTest {
     assertThat(onA.receipt().inputHash()).isEqualTo(onB.receipt().inputHash());
     assertThat(onA.output()).isNotEmpty();
 
-    Generated chat = backend.generate("tiny", new Prompt.Chat(List.of(ChatMessage.user("Tell me a story"))), sampled, p -> {});
+    Generated chat = backend.generate("alice", "tiny", new Prompt.Chat(List.of(ChatMessage.user("Tell me a story"))), sampled, p -> {});
     assertThat(chat.text().getBytes(StandardCharsets.UTF_8)).isEqualTo(onA.output());
   }
 
@@ -231,10 +232,10 @@ class NetworkInferenceBackendTest {
       for (int i = 0; i < 2; i++) { // each takes one node's only slot
         CountDownLatch started = new CountDownLatch(1);
         stalled.add(CompletableFuture.supplyAsync(
-            () -> backend.generate("stalls", new Prompt.Text("x"), Params.DEFAULT, piece -> started.countDown())));
+            () -> backend.generate("alice", "stalls", new Prompt.Text("x"), Params.DEFAULT, piece -> started.countDown())));
         assertThat(started.await(20, TimeUnit.SECONDS)).as("stalled job " + i + " started").isTrue();
       }
-      assertThatThrownBy(() -> backend.generate("stalls", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
+      assertThatThrownBy(() -> backend.generate("alice", "stalls", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
           .isInstanceOf(InferenceException.Busy.class).hasMessageContaining("busy");
     } finally {
       release.countDown();
@@ -251,7 +252,7 @@ class NetworkInferenceBackendTest {
   void aClientThatGoesAwayFreesTheNodesSlot() throws Exception {
     release = new CountDownLatch(1);
     try {
-      assertThatThrownBy(() -> backend.generate("stalls", new Prompt.Text("x"), Params.DEFAULT, piece -> {
+      assertThatThrownBy(() -> backend.generate("alice", "stalls", new Prompt.Text("x"), Params.DEFAULT, piece -> {
         throw new CancellationException("client closed the connection");
       })).isInstanceOf(CancellationException.class);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -271,7 +272,7 @@ class NetworkInferenceBackendTest {
   @Test
   void aNodeFailingBeforeItsFirstByteIsRetriedElsewhere() {
     for (int i = 0; i < 6; i++) { // whichever node is tried first, the answer comes from the one that works
-      Generated g = backend.generate("flaky", new Prompt.Text("x"), Params.DEFAULT, p -> {});
+      Generated g = backend.generate("alice", "flaky", new Prompt.Text("x"), Params.DEFAULT, p -> {});
       assertThat(g.text()).isEqualTo("fine");
     }
   }
@@ -279,7 +280,7 @@ class NetworkInferenceBackendTest {
   @Test
   void embeddingsComeBackAsTheModelComputesThem() {
     List<String> inputs = List.of("a cat sat on the mat", "stock markets fell sharply");
-    Embeddings e = backend.embed("mini", inputs);
+    Embeddings e = backend.embed("alice", "mini", inputs);
     EmbeddingResult direct = embedder.embedWithUsage(inputs);
     assertThat(e.vectors()).isDeepEqualTo(direct.vectors());
     assertThat(e.promptTokens()).isEqualTo(direct.totalTokens());
@@ -287,13 +288,13 @@ class NetworkInferenceBackendTest {
 
   @Test
   void refusalsNameTheProblem() {
-    assertThatThrownBy(() -> backend.generate("nope", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
+    assertThatThrownBy(() -> backend.generate("alice", "nope", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
         .isInstanceOf(InferenceException.UnknownModel.class);
-    assertThatThrownBy(() -> backend.generate("mini", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
+    assertThatThrownBy(() -> backend.generate("alice", "mini", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
         .isInstanceOf(InferenceException.UnknownModel.class);
-    assertThatThrownBy(() -> backend.embed("tiny", List.of("x"))).isInstanceOf(InferenceException.UnknownModel.class);
+    assertThatThrownBy(() -> backend.embed("alice", "tiny", List.of("x"))).isInstanceOf(InferenceException.UnknownModel.class);
     String tooLong = "word ".repeat(model.config().contextLength() * 2);
-    assertThatThrownBy(() -> backend.generate("tiny", new Prompt.Text(tooLong), Params.DEFAULT, p -> {}))
+    assertThatThrownBy(() -> backend.generate("alice", "tiny", new Prompt.Text(tooLong), Params.DEFAULT, p -> {}))
         .isInstanceOf(InferenceException.Rejected.class)
         .satisfies(e -> assertThat(((InferenceException.Rejected) e).param()).isEqualTo("prompt"));
   }

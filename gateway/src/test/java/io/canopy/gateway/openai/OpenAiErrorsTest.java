@@ -44,7 +44,7 @@ class OpenAiErrorsTest {
     }
 
     @Override
-    public Embeddings embed(String model, List<String> inputs) {
+    public Embeddings embed(String account, String model, List<String> inputs) {
       switch (model) {
         case "tiny":
           return new Embeddings(inputs.stream().map(s -> new float[] {1, 0, 0, 0}).toArray(float[][]::new),
@@ -59,7 +59,7 @@ class OpenAiErrorsTest {
     }
 
     @Override
-    public Generated generate(String model, Prompt prompt, Params params, TextSink sink) {
+    public Generated generate(String account, String model, Prompt prompt, Params params, TextSink sink) {
       throw new InferenceException.UnknownModel(model);
     }
   };
@@ -240,7 +240,7 @@ class OpenAiErrorsTest {
 
   @Test
   void unknownRouteIs404() throws Exception {
-    assertError(send("POST", "/v1/chat/completions", "{\"model\":\"tiny\"}", KEY), 404,
+    assertError(send("POST", "/v1/responses", "{\"model\":\"tiny\"}", KEY), 404,
         "invalid_request_error", null, "unknown_url");
     assertError(send("GET", "/", null, null), 404, "invalid_request_error", null, "unknown_url");
     // The connection that carried a refused body still serves the next request.
