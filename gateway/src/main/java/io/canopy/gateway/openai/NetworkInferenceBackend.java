@@ -56,6 +56,8 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   private static final System.Logger LOG = System.getLogger(NetworkInferenceBackend.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom IDS = new SecureRandom();
+  /** Put in a job's chunk queue when the job is over (compared by identity). */
+  private static final byte[] END = new byte[0];
   /** Who a model served by the network is listed as owned by. */
   public static final String OWNER = "canopy";
 
@@ -170,16 +172,12 @@ public final class NetworkInferenceBackend implements InferenceBackend {
       JobRequest request = new JobRequest(newJobId(), candidate.offer().model(), task, input, params);
       LinkedBlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
       CompletableFuture<JobResult> job = directory.submit(candidate.node(), request, chunks::add, config.jobTimeout());
+      job.whenComplete((r, e) -> chunks.add(END)); // after the last chunk: the stream delivers in order
       boolean started = false;
       try {
-        while (true) {
-          byte[] chunk = chunks.poll(50, TimeUnit.MILLISECONDS);
-          if (chunk != null) {
-            started = true;
-            onChunk.accept(chunk);
-          } else if (job.isDone() && chunks.isEmpty()) {
-            break;
-          }
+        for (byte[] chunk = chunks.take(); chunk != END; chunk = chunks.take()) {
+          started = true;
+          onChunk.accept(chunk);
         }
         JobResult result = job.get();
         keep(account, result);
