@@ -94,7 +94,9 @@ class ComputeNetworkTest {
           Receipt two = receipts.get(1).receipt();
           assertThat(one.model().toString()).isEqualTo(cid);
           assertThat(one.jobId()).isNotEqualTo(two.jobId());
-          assertThat(one.inputHash()).isEqualTo(two.inputHash());
+          assertThat(one.inputHash()).isEqualTo(two.inputHash()).isEqualTo(Receipt.sha256(
+              "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about the forest.\"}]}".getBytes(StandardCharsets.UTF_8)));
+          assertThat(one.paramsHash()).isEqualTo(Receipt.sha256(new io.canopy.protocol.compute.Params(16, 0.7f, 1f, 0, 7, List.of()).encode()));
           assertThat(one.outputHash()).isEqualTo(two.outputHash()).isEqualTo(Receipt.sha256(text.getBytes(StandardCharsets.UTF_8)));
           assertThat(one.exact()).isTrue();
 

@@ -265,6 +265,38 @@ class NetworkInferenceBackendTest {
     }
   }
 
+  @Test
+  void anHttpClientThatHangsUpMidStreamFreesTheNodesSlot() throws Exception {
+    release = new CountDownLatch(1);
+    try (io.canopy.gateway.Gateway gateway = io.canopy.gateway.Gateway.start(null, null, null, new io.canopy.gateway.Gateway.OpenAiFace(
+             new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), backend, ApiKeys.of(java.util.Map.of("sk-t", "alice"))));
+         java.net.Socket socket = new java.net.Socket()) {
+      java.net.URI base = gateway.urls().get("openai");
+      socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()), 5000);
+      socket.setSoTimeout(20_000);
+      byte[] body = "{\"model\":\"stalls\",\"prompt\":\"x\",\"stream\":true}".getBytes(StandardCharsets.UTF_8);
+      socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\nAuthorization: Bearer sk-t\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      do {
+        line = in.readLine();
+        assertThat(line).as("an SSE event before the stream ends").isNotNull();
+      } while (!line.startsWith("data: "));
+      assertThat(freeSlots(providerA, STALLS) + freeSlots(providerB, STALLS)).as("one node runs the job").isEqualTo(1);
+      socket.close(); // the client hangs up mid-stream
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (freeSlots(providerA, STALLS) + freeSlots(providerB, STALLS) < 2) {
+        assertThat(System.nanoTime()).as("the node's slot freed after the client left").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+    } finally {
+      release.countDown();
+    }
+  }
+
   private static int freeSlots(ComputeProvider provider, Cid model) {
     return provider.capabilities().offers().stream().filter(o -> o.model().equals(model)).mapToInt(ModelOffer::freeSlots).sum();
   }
