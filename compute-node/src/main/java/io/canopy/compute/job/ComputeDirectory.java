@@ -52,7 +52,6 @@ public final class ComputeDirectory implements AutoCloseable {
   /** Every model CID any node offered: the DHT is asked for more of their providers. */
   private final Set<Cid> modelsSeen = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService scheduler;
-  private volatile CompletableFuture<Void> lastRefresh = CompletableFuture.completedFuture(null);
 
   private static final class NodeView {
     volatile List<ModelOffer> offers = List.of();
@@ -113,14 +112,7 @@ public final class ComputeDirectory implements AutoCloseable {
         .thenCompose(found -> CompletableFuture.allOf(found.stream().filter(p -> !peers.contains(p) && !p.equals(host.peerId()))
             .map(this::ask).toArray(CompletableFuture[]::new)))
         .exceptionally(e -> null))));
-    CompletableFuture<Void> all = CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
-    lastRefresh = all;
-    return all;
-  }
-
-  /** The refresh in progress or last done (a caller that found no node may wait for it once). */
-  public CompletableFuture<Void> lastRefresh() {
-    return lastRefresh;
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
   }
 
   private CompletableFuture<Void> ask(PeerId peer) {

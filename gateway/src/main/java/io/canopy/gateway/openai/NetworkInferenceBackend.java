@@ -41,7 +41,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -64,11 +63,11 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   /**
    * @param jobTimeout the most one job may take on a node, queue wait included
    * @param maxAttempts nodes tried for one request before giving up
-   * @param firstLookup how long a request for a model no node offers yet waits for the directory's refresh
+   * @param remember how long a model stays listed (answered 503, not 404) after its last node went away
    */
-  public record Config(Duration jobTimeout, int maxAttempts, Duration firstLookup) {
+  public record Config(Duration jobTimeout, int maxAttempts, Duration remember) {
     public static Config defaults() {
-      return new Config(Duration.ofMinutes(5), 3, Duration.ofSeconds(3));
+      return new Config(Duration.ofMinutes(5), 3, Duration.ofMinutes(10));
     }
   }
 
@@ -77,8 +76,11 @@ public final class NetworkInferenceBackend implements InferenceBackend {
   private final ReceiptLog receipts;
   private final Clock clock;
   private final Config config;
-  /** When each model name was first offered: OpenAI's {@code created}, stable while the gateway runs. */
-  private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+  /** Every model offered within {@link Config#remember}, by name. */
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+  /** {@code created}: when this gateway first saw the model (OpenAI's {@code created}, stable while it runs). */
+  private record Seen(long created, Set<Task> tasks, long lastMillis) {}
 
   public NetworkInferenceBackend(ComputeDirectory directory, Ed25519PrivateKey gatewayKey, ReceiptLog receipts, Clock clock,
                                  Config config) {
@@ -89,18 +91,20 @@ public final class NetworkInferenceBackend implements InferenceBackend {
     this.config = config;
   }
 
+  /** The models offered now, and those offered within {@link Config#remember} (their requests get 503 until a node is back). */
   @Override
   public List<ModelInfo> models() {
-    Map<String, Set<Task>> byName = new TreeMap<>();
+    long now = clock.millis();
+    Map<String, Set<Task>> offered = new TreeMap<>();
     for (NodeOffer o : directory.offers()) {
-      byName.computeIfAbsent(o.offer().name(), n -> EnumSet.noneOf(Task.class)).add(o.offer().task());
+      offered.computeIfAbsent(o.offer().name(), n -> EnumSet.noneOf(Task.class)).add(o.offer().task());
     }
-    List<ModelInfo> out = new ArrayList<>();
-    byName.forEach((name, tasks) -> {
-      long created = firstSeen.computeIfAbsent(name, n -> clock.millis() / 1000);
-      out.add(new ModelInfo(name, created, OWNER, tasks, 0));
-    });
-    return out;
+    offered.forEach((name, tasks) -> seen.merge(name, new Seen(now / 1000, tasks, now),
+        (old, fresh) -> new Seen(old.created(), fresh.tasks(), now)));
+    seen.values().removeIf(s -> now - s.lastMillis() > config.remember().toMillis());
+    return new TreeMap<>(seen).entrySet().stream()
+        .map(e -> new ModelInfo(e.getKey(), e.getValue().created(), OWNER, e.getValue().tasks(), 0))
+        .toList();
   }
 
   @Override
@@ -214,25 +218,12 @@ public final class NetworkInferenceBackend implements InferenceBackend {
 
   /** Nodes offering {@code model} for {@code task}, best first: free slots, then latency, then price. */
   private List<NodeOffer> candidates(String model, Task task) {
-    List<NodeOffer> offers = matching(model);
-    if (offers.isEmpty()) { // a gateway that just started may not have heard from the nodes yet
-      try {
-        directory.refresh().get(config.firstLookup().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException | ExecutionException e) {
-        // use what arrived in time
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      offers = matching(model);
-    }
-    if (offers.isEmpty()) {
-      if (firstSeen.containsKey(model)) {
-        throw new InferenceException.Unavailable("No node serves " + model + " right now.");
-      }
-      throw new InferenceException.UnknownModel(model);
-    }
-    List<NodeOffer> forTask = new ArrayList<>(offers.stream().filter(o -> o.offer().task() == task).toList());
+    List<NodeOffer> forTask = new ArrayList<>(matching(model).stream().filter(o -> o.offer().task() == task).toList());
     if (forTask.isEmpty()) {
+      Seen known = seen.get(model);
+      if (known != null && known.tasks().contains(task)) {
+        throw new InferenceException.Unavailable("No node serves " + model + " right now; retry later.");
+      }
       throw new InferenceException.UnknownModel(model);
     }
     java.util.Collections.shuffle(forTask, IDS); // equal nodes share the load

@@ -71,6 +71,7 @@ class NetworkInferenceBackendTest {
   private static ComputeProvider providerA;
   private static ComputeProvider providerB;
   private static Ed25519PrivateKey gatewayKey;
+  private static Host gateway;
   private static ComputeDirectory directory;
   private static ReceiptLog receipts;
   private static NetworkInferenceBackend backend;
@@ -137,13 +138,13 @@ class NetworkInferenceBackendTest {
     closing.add(providerA);
     closing.add(providerB);
     gatewayKey = Ed25519PrivateKey.generate(new SecureRandom());
-    Host gateway = host(gatewayKey);
+    gateway = host(gatewayKey);
     directory = new ComputeDirectory(gateway, new ComputeClient(gateway), null, null, Duration.ofMillis(300)).start();
     closing.add(directory);
     receipts = ReceiptLog.open(tmp.resolve("receipts.log"));
     closing.add(receipts);
     backend = new NetworkInferenceBackend(directory, gatewayKey, receipts, Clock.systemUTC(),
-        new NetworkInferenceBackend.Config(Duration.ofSeconds(30), 3, Duration.ofSeconds(3)));
+        new NetworkInferenceBackend.Config(Duration.ofSeconds(30), 3, Duration.ofMinutes(10)));
     gateway.connect(a.listenAddrs().get(0).withPeerId(a.peerId())).get(30, TimeUnit.SECONDS);
     gateway.connect(b.listenAddrs().get(0).withPeerId(b.peerId())).get(30, TimeUnit.SECONDS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -175,7 +176,9 @@ class NetworkInferenceBackendTest {
 
   @Test
   void listsEachModelOnceWithWhatItDoes() {
-    assertThat(backend.models()).extracting(ModelInfo::id).containsExactly("flaky", "mini", "stalls", "tiny");
+    // (another test adds and removes a model "ephemeral", which stays listed)
+    assertThat(backend.models()).extracting(ModelInfo::id).containsSubsequence("flaky", "mini", "stalls", "tiny")
+        .doesNotHaveDuplicates().isSorted();
     ModelInfo tiny = backend.models().stream().filter(m -> m.id().equals("tiny")).findFirst().orElseThrow();
     assertThat(tiny.tasks()).containsExactlyInAnyOrder(Task.CHAT, Task.COMPLETION);
   }
@@ -316,6 +319,34 @@ class NetworkInferenceBackendTest {
     EmbeddingResult direct = embedder.embedWithUsage(inputs);
     assertThat(e.vectors()).isDeepEqualTo(direct.vectors());
     assertThat(e.promptTokens()).isEqualTo(direct.totalTokens());
+  }
+
+  @Test
+  void aModelWhoseNodesWentAwayIsStillListedAndAnswered503() throws Exception {
+    Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
+    Host c = new Host(HostConfig.builder(key).listen(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))).build()).start();
+    try (ComputeProvider provider = new ComputeProvider(key, List.of(new LlamaRuntime(cid("ephemeral"), "ephemeral", Task.COMPLETION,
+        model, 1)), ComputeConfig.DEFAULT, Clock.systemUTC(), () -> 0).register(c)) {
+      gateway.connect(c.listenAddrs().get(0).withPeerId(c.peerId())).get(30, TimeUnit.SECONDS);
+      awaitOffered("ephemeral", true);
+      assertThat(backend.models()).extracting(ModelInfo::id).contains("ephemeral");
+      assertThat(backend.generate("alice", "ephemeral", new Prompt.Text("x"), new Params(2, 0f, 1f, 0, 0, List.of()), p -> {})
+          .completionTokens()).isEqualTo(2);
+    } finally {
+      c.close();
+    }
+    awaitOffered("ephemeral", false);
+    assertThat(backend.models()).extracting(ModelInfo::id).contains("ephemeral");
+    assertThatThrownBy(() -> backend.generate("alice", "ephemeral", new Prompt.Text("x"), Params.DEFAULT, p -> {}))
+        .isInstanceOf(InferenceException.Unavailable.class).hasMessageContaining("No node serves ephemeral");
+  }
+
+  private static void awaitOffered(String name, boolean offered) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (directory.offers().stream().anyMatch(o -> o.offer().name().equals(name)) != offered) {
+      assertThat(System.nanoTime()).as(name + (offered ? " offered" : " gone")).isLessThan(deadline);
+      Thread.sleep(50);
+    }
   }
 
   @Test
