@@ -1,11 +1,6 @@
 package io.canopy.gateway.openai;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,10 +22,6 @@ public record EmbeddingsRequest(String model, List<String> inputs, EncodingForma
   public static final int MAX_INPUTS = 2048;
 
   private static final Set<String> FIELDS = Set.of("model", "input", "encoding_format", "dimensions", "user");
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
-
   public EmbeddingsRequest {
     inputs = List.copyOf(inputs);
   }
@@ -45,20 +36,7 @@ public record EmbeddingsRequest(String model, List<String> inputs, EncodingForma
 
   /** Parses and checks a request body. @throws OpenAiException {@link OpenAiError#INVALID_REQUEST} */
   public static EmbeddingsRequest parse(byte[] body) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw invalid("We could not parse the JSON body of your request: " + e.getOriginalMessage(), null);
-    } catch (IOException e) {
-      throw invalid("We could not parse the JSON body of your request.", null);
-    }
-    if (root == null || root.isMissingNode()) {
-      throw invalid("The request body is empty; expected a JSON object.", null);
-    }
-    if (!root.isObject()) {
-      throw invalid("The request body must be a JSON object.", null);
-    }
+    JsonNode root = GenerationOptions.readObject(body);
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       String name = it.next().getKey();
       if (!FIELDS.contains(name)) {
