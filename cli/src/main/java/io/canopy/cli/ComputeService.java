@@ -12,19 +12,25 @@ import io.canopy.content.importer.ImportResult;
 import io.canopy.content.importer.Importer;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.multiformats.Cid;
+import io.canopy.multiformats.Multicodec;
 import io.canopy.p2p.host.Host;
 import io.canopy.p2p.kad.KadDht;
+import io.canopy.protocol.compute.ModelOffer;
 import io.canopy.protocol.compute.Task;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +49,7 @@ final class ComputeService implements AutoCloseable {
   static final int EXTERNAL_CONTEXT = 8192;
   /** Tries to fetch a model by CID, {@link #FETCH_RETRY_DELAY} apart, before it is reported as failed. */
   static final int FETCH_ATTEMPTS = 5;
-  static final java.time.Duration FETCH_RETRY_DELAY = java.time.Duration.ofSeconds(2);
+  static final Duration FETCH_RETRY_DELAY = Duration.ofSeconds(2);
   /** The bundled embedding model's name, as sentence-transformers publishes it. */
   static final String MINILM_NAME = "all-MiniLM-L6-v2";
 
@@ -55,9 +61,9 @@ final class ComputeService implements AutoCloseable {
         throw new CommandException("--model '" + spec + "': expected NAME=FILE or NAME=CID (e.g. tinyllama=/models/tinyllama.gguf)");
       }
       String name = spec.substring(0, eq);
-      if (name.length() > io.canopy.protocol.compute.ModelOffer.MAX_NAME_LENGTH) {
+      if (name.length() > ModelOffer.MAX_NAME_LENGTH) {
         throw new CommandException("--model '" + spec + "': the name is longer than "
-            + io.canopy.protocol.compute.ModelOffer.MAX_NAME_LENGTH + " characters");
+            + ModelOffer.MAX_NAME_LENGTH + " characters");
       }
       return new ModelSpec(name, spec.substring(eq + 1));
     }
@@ -67,7 +73,7 @@ final class ComputeService implements AutoCloseable {
   record ModelState(String name, String source, String state, String cid, List<String> tasks, String error) {}
 
   private final DaemonNode node;
-  private final java.util.Optional<String> externalApiKey;
+  private final Optional<String> externalApiKey;
   private final KadDht dht;
   private final Consumer<String> log;
   private final ComputeProvider provider;
@@ -78,7 +84,7 @@ final class ComputeService implements AutoCloseable {
   private ComputeService(DaemonNode node, Ed25519PrivateKey key, Host host, KadDht dht, ComputeConfig config, String externalApiKey,
                          Consumer<String> log) {
     this.node = node;
-    this.externalApiKey = java.util.Optional.ofNullable(externalApiKey);
+    this.externalApiKey = Optional.ofNullable(externalApiKey);
     this.dht = dht;
     this.log = log;
     // Epochs come with settlement (issue #7); until then every receipt says epoch 0.
@@ -172,12 +178,12 @@ final class ComputeService implements AutoCloseable {
       int hash = spec.source().indexOf('#');
       String url = hash < 0 ? spec.source() : spec.source().substring(0, hash);
       String remote = hash < 0 ? spec.name() : spec.source().substring(hash + 1);
-      java.net.URI base = java.net.URI.create(url);
-      Cid cid = Cid.of(1, io.canopy.multiformats.Multicodec.RAW, io.canopy.multiformats.Multicodec.SHA2_256,
-          (url + "#" + remote).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      URI base = URI.create(url);
+      Cid cid = Cid.of(1, Multicodec.RAW, Multicodec.SHA2_256,
+          (url + "#" + remote).getBytes(StandardCharsets.UTF_8));
       for (Task task : List.of(Task.CHAT, Task.COMPLETION)) {
         provider.add(new OpenAiServerRuntime(cid, spec.name(), task, base, remote, externalApiKey,
-            EXTERNAL_CONTEXT, 0, io.canopy.compute.job.ComputeConfig.DEFAULT_JOB_TIMEOUT));
+            EXTERNAL_CONTEXT, 0, ComputeConfig.DEFAULT_JOB_TIMEOUT));
       }
       serving(spec.name(), spec.source(), cid, List.of("chat", "completion"));
     } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.canopy.cli.rpc.RpcConfig;
+import io.canopy.compute.job.ComputeConfig;
 import io.canopy.gateway.s3.data.DealKeeper;
 import io.canopy.storage.StorageConfig;
 import io.canopy.multiaddr.InvalidMultiaddrException;
@@ -108,7 +109,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
 
   @Option(names = "--compute-slots", paramLabel = "N", defaultValue = "1",
       description = "Jobs run at once per model with --roles compute (default ${DEFAULT-VALUE}); "
-          + io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS + " more may wait, the rest are answered busy.")
+          + ComputeConfig.DEFAULT_MAX_QUEUED_JOBS + " more may wait, the rest are answered busy.")
   int computeSlots;
 
   static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute");
@@ -149,7 +150,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           duration(fetchTimeout, "--fetch-timeout"),
           storage, storageConfig, ipfsApi, gateway ? gatewayOptions() : null,
           compute ? new DaemonNode.ComputeOptions(models.stream().map(ComputeService.ModelSpec::parse).toList(),
-              io.canopy.compute.job.ComputeConfig.DEFAULT.withSlots(computeSlots, io.canopy.compute.job.ComputeConfig.DEFAULT_MAX_QUEUED_JOBS),
+              ComputeConfig.DEFAULT.withSlots(computeSlots, ComputeConfig.DEFAULT_MAX_QUEUED_JOBS),
               env().variables().get("CANOPY_MODEL_API_KEY"))
               : null);
       java.io.PrintStream err = env().stderr();

@@ -16,6 +16,7 @@ final class Activation {
   private boolean q8Ready;
   private byte[] q8;
   private float[] q8Scale;
+  private int[] q8Sum;
 
   private boolean f16Ready;
   private float[] f16;
@@ -55,6 +56,7 @@ final class Activation {
     if (q8 == null) {
       q8 = new byte[length];
       q8Scale = new float[length / Q8_BLOCK];
+      q8Sum = new int[length / Q8_BLOCK];
     }
     for (int b = 0; b < length / Q8_BLOCK; b++) {
       int base = b * Q8_BLOCK;
@@ -65,10 +67,14 @@ final class Activation {
       float d = amax / 127f;
       float id = amax != 0f ? 127f / amax : 0f;
       q8Scale[b] = Float16.round(d);
+      int sum = 0;
       for (int j = 0; j < Q8_BLOCK; j++) {
         double r = Math.rint(values[base + j] * id);
-        q8[base + j] = (byte) Math.max(-128, Math.min(127, (int) r));
+        byte q = (byte) Math.max(-128, Math.min(127, (int) r));
+        q8[base + j] = q;
+        sum += q;
       }
+      q8Sum[b] = sum;
     }
     q8Ready = true;
   }
@@ -79,6 +85,11 @@ final class Activation {
 
   float[] q8Scale() {
     return q8Scale;
+  }
+
+  /** Per Q8_0 block, the exact sum of its 32 quantised values (Q4_0 takes its -8 offset out with it). */
+  int[] q8Sum() {
+    return q8Sum;
   }
 
   /** F16-rounded form (ggml converts activations to the weights' F16 type before the dot products). */

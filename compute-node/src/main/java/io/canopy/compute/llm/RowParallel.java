@@ -77,11 +77,11 @@ final class RowParallel implements AutoCloseable {
     }
   }
 
+  /** Row buffers per thread, kept across products (a tile is allocated once, not per product). */
+  private static final ThreadLocal<RowScratch> SCRATCH = ThreadLocal.withInitial(RowScratch::new);
+
   private static void rows(WeightMatrix w, Activation x, float[] out, int from, int to) {
-    RowScratch scratch = new RowScratch();
-    for (int r = from; r < to; r++) {
-      out[r] = w.dot(r, x, scratch);
-    }
+    w.dotRows(from, to, x, out, SCRATCH.get());
   }
 
   private static final class Rows extends RecursiveAction {
@@ -107,7 +107,7 @@ final class RowParallel implements AutoCloseable {
         rows(w, x, out, from, to);
         return;
       }
-      int mid = (from + to) >>> 1;
+      int mid = ((from + to) >>> 1) & ~3; // a multiple of 4: the kernels compute rows in fours
       invokeAll(new Rows(w, x, out, from, mid, grain), new Rows(w, x, out, mid, to, grain));
     }
   }

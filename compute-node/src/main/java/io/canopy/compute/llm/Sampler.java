@@ -16,12 +16,19 @@ import java.util.Arrays;
  *   <li>{@code u = nextDouble() * kept_total}; the first candidate whose running weight exceeds
  *       {@code u} is chosen.</li>
  * </ol>
+ *
+ * <p>Candidates are ordered by a unique key per id (logit descending, then id), so "the first
+ * {@code topK}" is one exact set whatever algorithm finds it: with {@code topK} set, a selection
+ * finds them and only those are sorted, instead of sorting the whole vocabulary per token.
  */
 public final class Sampler {
   private final double temperature;
   private final double topP;
   private final int topK;
   private final Xoshiro256StarStar random;
+  // buffers reused from token to token
+  private long[] order = new long[0];
+  private double[] weights = new double[0];
 
   public Sampler(GenerationParams params) {
     this.temperature = params.temperature();
@@ -38,14 +45,23 @@ public final class Sampler {
     if (temperature == 0) {
       return argmax(logits, n);
     }
-    long[] order = new long[n];
+    if (order.length < n) {
+      order = new long[n];
+    }
+    long[] order = this.order;
     for (int i = 0; i < n; i++) {
       order[i] = ((long) descendingKey(logits[i]) << 32) | i;
     }
-    Arrays.sort(order);
     int k = topK > 0 ? Math.min(topK, n) : n;
+    if (k < n) {
+      selectSmallest(order, n, k);
+    }
+    Arrays.sort(order, 0, k);
     double max = logits[(int) order[0]];
-    double[] w = new double[k];
+    if (weights.length < k) {
+      weights = new double[k];
+    }
+    double[] w = weights;
     double total = 0;
     for (int i = 0; i < k; i++) {
       w[i] = StrictMath.exp((logits[(int) order[i]] - max) / temperature);
@@ -85,6 +101,50 @@ public final class Sampler {
       }
     }
     return best;
+  }
+
+  /**
+   * Moves the {@code k} smallest of {@code a[0..n)} (distinct values) into {@code a[0..k)}, in
+   * some order: quickselect with a median-of-three pivot, falling back to a full sort of the
+   * remaining range on unlucky inputs so the worst case stays {@code O(n log n)}.
+   */
+  static void selectSmallest(long[] a, int n, int k) {
+    int lo = 0;
+    int hi = n - 1;
+    int budget = 2 * (32 - Integer.numberOfLeadingZeros(n));
+    while (lo < hi) {
+      if (budget-- == 0) {
+        Arrays.sort(a, lo, hi + 1);
+        return;
+      }
+      int mid = (lo + hi) >>> 1;
+      long x = a[lo], y = a[mid], z = a[hi];
+      long pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
+      int i = lo;
+      int j = hi;
+      while (i <= j) { // Hoare partition: a[lo..j] <= pivot <= a[i..hi]
+        while (a[i] < pivot) {
+          i++;
+        }
+        while (a[j] > pivot) {
+          j--;
+        }
+        if (i <= j) {
+          long t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k - 1 <= j) {
+        hi = j;
+      } else if (k - 1 >= i) {
+        lo = i;
+      } else {
+        return; // a[j+1..i-1] equal the pivot, and k - 1 lies there
+      }
+    }
   }
 
   /** An int that sorts ascending as the float sorts descending (NaN last). */

@@ -12,6 +12,13 @@ import java.nio.ShortBuffer;
  * accumulators for float types, exact int32 sums per 32-block for quantised types), so results
  * are bit-identical on every JVM and CPU.
  *
+ * <p>Quantised kernels ({@link #dotRows}) copy a tile of consecutive rows from the mapping in one
+ * bulk read and compute four rows per pass, so each activation byte loaded serves four rows.
+ * Only the exact int32 block sums are reorganised (unrolled, interleaved across rows); each row's
+ * float sum still takes its blocks one at a time in block order, {@code sum += (d_w * d_x) * isum},
+ * exactly as the one-row {@link #dot}, so a row's result does not depend on which path or tile
+ * computed it.
+ *
  * <p>Block layouts (ggml-common.h): Q8_0 = {@code f16 d; int8 qs[32]}, value {@code d * qs[j]};
  * Q4_0 = {@code f16 d; uint8 qs[16]}, element {@code j} is {@code d * ((qs[j] & 0xF) - 8)} and
  * element {@code j + 16} is {@code d * ((qs[j] >> 4) - 8)}.
@@ -72,8 +79,36 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
    */
   abstract float dot(int row, Activation x, RowScratch scratch);
 
+  /**
+   * {@code out[r] = dot(r, x)} for every row {@code r} in {@code [from, to)}, bit-identical to
+   * calling {@link #dot} per row; the quantised types override it with multi-row kernels.
+   */
+  void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
+    for (int r = from; r < to; r++) {
+      out[r] = dot(r, x, scratch);
+    }
+  }
+
   /** Row {@code row} as floats, exactly as ggml dequantises it. */
   abstract void dequantizeRow(int row, float[] dst);
+
+  /** Bytes of rows copied per bulk read in {@link #dotRows}: a tile that stays in L1 cache. */
+  static final int TILE_BYTES = 16 << 10;
+
+  /**
+   * How many rows from {@code row} (below {@code to}) the next tile takes: a multiple of 4 (the
+   * kernels' row group) when that many are left, never crossing a mapping chunk.
+   */
+  final int tileRows(int row, int to) {
+    long chunkEnd = ((long) row / rowsPerChunk + 1) * rowsPerChunk;
+    int left = (int) Math.min(to, chunkEnd) - row;
+    return Math.min(left, Math.max(4, (TILE_BYTES / rowBytes) & ~3));
+  }
+
+  /** The F16 block scale at {@code b[off]} (little-endian), widened. */
+  static float blockScale(byte[] b, int off) {
+    return Float16.toFloat((short) ((b[off] & 0xFF) | (b[off + 1] << 8)));
+  }
 
   /**
    * The float dot product of the float types, in a fixed order: four accumulators take elements
@@ -199,21 +234,75 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
     float dot(int row, Activation x, RowScratch scratch) {
       byte[] b = scratch.bytes(rowBytes);
       chunk(row).get(offset(row), b, 0, rowBytes);
+      return dot1(b, 0, x.q8(), x.q8Scale());
+    }
+
+    @Override
+    void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
       byte[] a = x.q8();
       float[] as = x.q8Scale();
+      for (int r = from; r < to; ) {
+        int n = tileRows(r, to);
+        byte[] b = scratch.bytes(n * rowBytes);
+        chunk(r).get(offset(r), b, 0, n * rowBytes);
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+          dot4Rows(b, i * rowBytes, a, as, out, r + i);
+        }
+        for (; i < n; i++) {
+          out[r + i] = dot1(b, i * rowBytes, a, as);
+        }
+        r += n;
+      }
+    }
+
+    /** The row at {@code b[off]}. */
+    private float dot1(byte[] b, int off, byte[] a, float[] as) {
       int nb = cols / 32;
       float sum = 0f;
-      for (int blk = 0, off = 0; blk < nb; blk++, off += BLOCK_BYTES) {
-        float d = Float16.toFloat((short) ((b[off] & 0xFF) | (b[off + 1] << 8))) * as[blk];
-        int p = off + 2;
+      for (int blk = 0, p = off; blk < nb; blk++, p += BLOCK_BYTES) {
+        float d = blockScale(b, p) * as[blk];
+        int q = p + 2;
         int ai = blk * 32;
         int isum = 0;
         for (int j = 0; j < 32; j++) {
-          isum += b[p + j] * a[ai + j];
+          isum += b[q + j] * a[ai + j];
         }
         sum += d * isum;
       }
       return sum;
+    }
+
+    /**
+     * The four rows at {@code b[off]}, {@code b[off + rowBytes]}, ... into {@code out[o..o+3]}:
+     * each activation byte is loaded once for the four rows. The int sums are exact, so how they
+     * are interleaved does not matter; each row's float sum is {@link #dot1}'s, block by block.
+     */
+    private void dot4Rows(byte[] b, int off, byte[] a, float[] as, float[] out, int o) {
+      int nb = cols / 32;
+      int rb = rowBytes;
+      float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+      for (int blk = 0, p0 = off; blk < nb; blk++, p0 += BLOCK_BYTES) {
+        int p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
+        int ai = blk * 32;
+        int i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+        for (int j = 0; j < 32; j++) {
+          int av = a[ai + j];
+          i0 += b[p0 + 2 + j] * av;
+          i1 += b[p1 + 2 + j] * av;
+          i2 += b[p2 + 2 + j] * av;
+          i3 += b[p3 + 2 + j] * av;
+        }
+        float ax = as[blk];
+        s0 += (blockScale(b, p0) * ax) * i0;
+        s1 += (blockScale(b, p1) * ax) * i1;
+        s2 += (blockScale(b, p2) * ax) * i2;
+        s3 += (blockScale(b, p3) * ax) * i3;
+      }
+      out[o] = s0;
+      out[o + 1] = s1;
+      out[o + 2] = s2;
+      out[o + 3] = s3;
     }
 
     @Override
@@ -251,22 +340,79 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
     float dot(int row, Activation x, RowScratch scratch) {
       byte[] b = scratch.bytes(rowBytes);
       chunk(row).get(offset(row), b, 0, rowBytes);
+      return dot1(b, 0, x.q8(), x.q8Scale(), x.q8Sum());
+    }
+
+    @Override
+    void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
       byte[] a = x.q8();
       float[] as = x.q8Scale();
+      int[] asum = x.q8Sum();
+      for (int r = from; r < to; ) {
+        int n = tileRows(r, to);
+        byte[] b = scratch.bytes(n * rowBytes);
+        chunk(r).get(offset(r), b, 0, n * rowBytes);
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+          dot4Rows(b, i * rowBytes, a, as, asum, out, r + i);
+        }
+        for (; i < n; i++) {
+          out[r + i] = dot1(b, i * rowBytes, a, as, asum);
+        }
+        r += n;
+      }
+    }
+
+    /**
+     * The row at {@code b[off]}. The block's int sum {@code sum_j (nibble_j - 8) * a_j} is computed
+     * exactly as {@code sum_j nibble_j * a_j - 8 * sum_j a_j} (integers: any order gives the same).
+     */
+    private float dot1(byte[] b, int off, byte[] a, float[] as, int[] asum) {
       int nb = cols / 32;
       float sum = 0f;
-      for (int blk = 0, off = 0; blk < nb; blk++, off += BLOCK_BYTES) {
-        float d = Float16.toFloat((short) ((b[off] & 0xFF) | (b[off + 1] << 8))) * as[blk];
-        int p = off + 2;
+      for (int blk = 0, p = off; blk < nb; blk++, p += BLOCK_BYTES) {
+        float d = blockScale(b, p) * as[blk];
+        int q = p + 2;
         int ai = blk * 32;
         int isum = 0;
         for (int j = 0; j < 16; j++) {
-          int q = b[p + j] & 0xFF;
-          isum += ((q & 0xF) - 8) * a[ai + j] + ((q >>> 4) - 8) * a[ai + j + 16];
+          int v = b[q + j];
+          isum += (v & 0xF) * a[ai + j] + ((v >> 4) & 0xF) * a[ai + j + 16];
         }
-        sum += d * isum;
+        sum += d * (isum - 8 * asum[blk]);
       }
       return sum;
+    }
+
+    /** Four rows per pass, as {@link Q8_0}'s; each row's float sum is {@link #dot1}'s. */
+    private void dot4Rows(byte[] b, int off, byte[] a, float[] as, int[] asum, float[] out, int o) {
+      int nb = cols / 32;
+      int rb = rowBytes;
+      float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+      for (int blk = 0, p0 = off; blk < nb; blk++, p0 += BLOCK_BYTES) {
+        int p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
+        int ai = blk * 32;
+        int i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+        for (int j = 0; j < 16; j++) {
+          int lo = a[ai + j];
+          int hi = a[ai + j + 16];
+          int v0 = b[p0 + 2 + j], v1 = b[p1 + 2 + j], v2 = b[p2 + 2 + j], v3 = b[p3 + 2 + j];
+          i0 += (v0 & 0xF) * lo + ((v0 >> 4) & 0xF) * hi;
+          i1 += (v1 & 0xF) * lo + ((v1 >> 4) & 0xF) * hi;
+          i2 += (v2 & 0xF) * lo + ((v2 >> 4) & 0xF) * hi;
+          i3 += (v3 & 0xF) * lo + ((v3 >> 4) & 0xF) * hi;
+        }
+        int bias = 8 * asum[blk];
+        float ax = as[blk];
+        s0 += (blockScale(b, p0) * ax) * (i0 - bias);
+        s1 += (blockScale(b, p1) * ax) * (i1 - bias);
+        s2 += (blockScale(b, p2) * ax) * (i2 - bias);
+        s3 += (blockScale(b, p3) * ax) * (i3 - bias);
+      }
+      out[o] = s0;
+      out[o + 1] = s1;
+      out[o + 2] = s2;
+      out[o + 3] = s3;
     }
 
     @Override
