@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Reads the test vectors' JSON: one object whose values are all strings (protocol-spec has no JSON library). */
-final class FlatJson {
+public final class FlatJson {
   private final String text;
   private int pos;
 
@@ -16,7 +16,7 @@ final class FlatJson {
     this.text = text;
   }
 
-  static Map<String, String> resource(String name) {
+  public static Map<String, String> resource(String name) {
     try (InputStream in = FlatJson.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalArgumentException("no test resource " + name);
