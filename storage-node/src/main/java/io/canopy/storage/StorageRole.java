@@ -11,9 +11,13 @@ import io.canopy.p2p.host.Connection;
 import io.canopy.p2p.host.Host;
 import io.canopy.p2p.kad.KadDht;
 import io.canopy.p2p.stream.UnaryRpc;
+import io.canopy.protocol.epoch.EpochClock;
+import io.canopy.protocol.poa.PoaMessage;
 import io.canopy.protocol.storage.StorageCodec;
 import io.canopy.protocol.storage.StorageMessage;
 import io.canopy.protocol.storage.StorageMessageException;
+import io.canopy.storage.poa.PoaProtocol;
+import io.canopy.storage.poa.PoaProver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -53,10 +57,17 @@ public final class StorageRole implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final StorageProvider provider;
   private final DealManager deals;
+  private final PoaProver poaProver;
   private volatile DhtCandidates dhtCandidates;
 
   public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
                      StorageConfig config, boolean serve, Clock clock, GcGate gcGate) {
+    this(host, key, store, dealStore, bitswap, dht, config, serve, clock, gcGate, PoaProver.DEFAULT_EPOCHS);
+  }
+
+  /** {@code epochs}: the network's epoch clock, against which storage challenges are checked (spec/proofs.md §5.6). */
+  public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
+                     StorageConfig config, boolean serve, Clock clock, GcGate gcGate, EpochClock epochs) {
     this.host = host;
     this.bitswap = bitswap;
     this.dht = Optional.ofNullable(dht);
@@ -68,12 +79,16 @@ public final class StorageRole implements AutoCloseable {
     DagFetcher fetcher = this::fetch;
     this.provider = serve ? new StorageProvider(key, store, dealStore, fetcher, announcer(), config, clock, worker, gcGate) : null;
     this.deals = new DealManager(host, key, this::candidates, store, fetcher, dealStore, config, clock);
+    // Proofs read the node's own blockstore, never Bitswap: a replica that lost a block must fail.
+    this.poaProver = serve ? new PoaProver(host.peerId(), store.blocks(), dealId -> dealStore.held(dealId)
+        .filter(h -> h.state() == DealStore.HeldState.HOLDING).map(h -> h.deal().root()), epochs, clock, p -> true) : null;
   }
 
   public StorageRole start() {
     if (serve) {
       Duration longest = config.fetchTimeout(config.capacityBytes()).plus(config.requestTimeout());
       host.registerProtocol(StorageMessage.PROTOCOL_ID, UnaryRpc.serve(StorageMessage.MAX_SIZE, longest, this::serveRequest));
+      host.registerProtocol(PoaMessage.PROTOCOL_ID, PoaProtocol.handler(poaProver, worker));
       dht.ifPresent(d -> d.provide(SERVICE_KEY).exceptionally(e -> {
         LOG.log(System.Logger.Level.INFO, "announcing the storage service failed (will retry with the DHT's reprovide): {0}", e.getMessage());
         return null;
