@@ -41,6 +41,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       SwarmCommand.class,
       DealCommand.class,
       GatewayCommand.class,
+      LedgerCommand.class,
       RunCommand.class,
       ModelCommand.class,
       PingCommand.class,

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * config.json   identity and settings ({@link HomeConfig}); its presence means "initialized"
  * blocks/       the block store (one file per block)
  * canopy.db     pins and other metadata (SQLite)
+ * ledger.db     the validator's payout ledger (SQLite; spec/settlement.md)
  * repo.lock     held by the process that has the home open (a running daemon holds it throughout)
  * api           while a daemon runs: its API's URL and token (see ApiEndpoint); commands then go
  *               through it instead of opening the stores
@@ -37,6 +38,8 @@ final class Home {
   static final String DEALS_FILE = "deals.db";
   /** The gateway's S3 accounts, keys, buckets and objects (gateway's S3Metadata on SQLite). */
   static final String S3_FILE = "s3.db";
+  /** The validator's double-entry ledger (validator's Ledger on SQLite). */
+  static final String LEDGER_FILE = "ledger.db";
   static final String LOCK_FILE = "repo.lock";
   static final String API_FILE = "api";
 
@@ -68,6 +71,10 @@ final class Home {
 
   Path s3File() {
     return dir.resolve(S3_FILE);
+  }
+
+  Path ledgerFile() {
+    return dir.resolve(LEDGER_FILE);
   }
 
   /** Model files fetched by CID, exported from the pinned DAG (compute role). */
