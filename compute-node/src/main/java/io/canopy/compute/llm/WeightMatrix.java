@@ -23,7 +23,7 @@ import java.nio.ShortBuffer;
  * Q4_0 = {@code f16 d; uint8 qs[16]}, element {@code j} is {@code d * ((qs[j] & 0xF) - 8)} and
  * element {@code j + 16} is {@code d * ((qs[j] >> 4) - 8)}.
  */
-abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.Q8_0, WeightMatrix.Q4_0 {
+abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.Quantized {
   final String name;
   final int rows;
   final int cols;
@@ -91,24 +91,6 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
 
   /** Row {@code row} as floats, exactly as ggml dequantises it. */
   abstract void dequantizeRow(int row, float[] dst);
-
-  /** Bytes of rows copied per bulk read in {@link #dotRows}: a tile that stays in L1 cache. */
-  static final int TILE_BYTES = 16 << 10;
-
-  /**
-   * How many rows from {@code row} (below {@code to}) the next tile takes: a multiple of 4 (the
-   * kernels' row group) when that many are left, never crossing a mapping chunk.
-   */
-  final int tileRows(int row, int to) {
-    long chunkEnd = ((long) row / rowsPerChunk + 1) * rowsPerChunk;
-    int left = (int) Math.min(to, chunkEnd) - row;
-    return Math.min(left, Math.max(4, (TILE_BYTES / rowBytes) & ~3));
-  }
-
-  /** The F16 block scale at {@code b[off]} (little-endian), widened. */
-  static float blockScale(byte[] b, int off) {
-    return Float16.toFloat((short) ((b[off] & 0xFF) | (b[off + 1] << 8)));
-  }
 
   /**
    * The float dot product of the float types, in a fixed order: four accumulators take elements
@@ -212,7 +194,76 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
     }
   }
 
-  static final class Q8_0 extends WeightMatrix {
+  /**
+   * The block-quantised types, multiplied with the Q8_0 form of the activation. {@link #dotRows}
+   * copies a tile of consecutive rows from the mapping in one bulk read (one bounds-checked copy
+   * per tile instead of per row) and hands the rows to the type's kernel four at a time.
+   */
+  abstract static sealed class Quantized extends WeightMatrix permits Q8_0, Q4_0 {
+    /** Bytes of rows copied per bulk read: a tile that stays in L1 cache. */
+    static final int TILE_BYTES = 16 << 10;
+
+    private Quantized(String name, int rows, int cols, Gguf.TensorData data) {
+      super(name, rows, cols, data);
+    }
+
+    @Override
+    final void prepare(Activation x) {
+      x.prepareQ8();
+    }
+
+    @Override
+    final float dot(int row, Activation x, RowScratch scratch) {
+      byte[] b = scratch.bytes(rowBytes);
+      chunk(row).get(offset(row), b, 0, rowBytes);
+      return dot1(b, 0, x);
+    }
+
+    @Override
+    final void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
+      for (int r = from; r < to; ) {
+        int n = tileRows(r, to);
+        byte[] b = scratch.bytes(n * rowBytes);
+        chunk(r).get(offset(r), b, 0, n * rowBytes);
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+          dot4Rows(b, i * rowBytes, x, out, r + i);
+        }
+        for (; i < n; i++) {
+          out[r + i] = dot1(b, i * rowBytes, x);
+        }
+        r += n;
+      }
+    }
+
+    /**
+     * How many rows from {@code row} (below {@code to}) the next tile takes: a multiple of 4 (the
+     * kernels' row group) when that many are left, never crossing a mapping chunk.
+     */
+    private int tileRows(int row, int to) {
+      long chunkEnd = ((long) row / rowsPerChunk + 1) * rowsPerChunk;
+      int left = (int) Math.min(to, chunkEnd) - row;
+      return Math.min(left, Math.max(4, (TILE_BYTES / rowBytes) & ~3));
+    }
+
+    /** The row at {@code b[off]} dotted with the prepared {@code x}. */
+    abstract float dot1(byte[] b, int off, Activation x);
+
+    /**
+     * The four rows at {@code b[off]}, {@code b[off + rowBytes]}, ... into {@code out[o..o+3]},
+     * each bit for bit what {@link #dot1} gives: each activation byte is loaded once for the four
+     * rows, and as the int sums are exact, how they are interleaved does not matter; each row's
+     * float sum is {@link #dot1}'s, block by block.
+     */
+    abstract void dot4Rows(byte[] b, int off, Activation x, float[] out, int o);
+
+    /** The F16 block scale at {@code b[off]} (little-endian), widened. */
+    static float blockScale(byte[] b, int off) {
+      return Float16.toFloat((short) ((b[off] & 0xFF) | (b[off + 1] << 8)));
+    }
+  }
+
+  static final class Q8_0 extends Quantized {
     static final int BLOCK_BYTES = 34;
 
     Q8_0(String name, int rows, int cols, Gguf.TensorData data) {
@@ -224,40 +275,11 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
       return GgmlType.Q8_0;
     }
 
-    @Override
-    void prepare(Activation x) {
-      x.prepareQ8();
-    }
-
     /** ggml {@code vec_dot_q8_0_q8_0}: per block, exact int sum of products times {@code d_w * d_x}. */
     @Override
-    float dot(int row, Activation x, RowScratch scratch) {
-      byte[] b = scratch.bytes(rowBytes);
-      chunk(row).get(offset(row), b, 0, rowBytes);
-      return dot1(b, 0, x.q8(), x.q8Scale());
-    }
-
-    @Override
-    void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
+    float dot1(byte[] b, int off, Activation x) {
       byte[] a = x.q8();
       float[] as = x.q8Scale();
-      for (int r = from; r < to; ) {
-        int n = tileRows(r, to);
-        byte[] b = scratch.bytes(n * rowBytes);
-        chunk(r).get(offset(r), b, 0, n * rowBytes);
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-          dot4Rows(b, i * rowBytes, a, as, out, r + i);
-        }
-        for (; i < n; i++) {
-          out[r + i] = dot1(b, i * rowBytes, a, as);
-        }
-        r += n;
-      }
-    }
-
-    /** The row at {@code b[off]}. */
-    private float dot1(byte[] b, int off, byte[] a, float[] as) {
       int nb = cols / 32;
       float sum = 0f;
       for (int blk = 0, p = off; blk < nb; blk++, p += BLOCK_BYTES) {
@@ -273,12 +295,10 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
       return sum;
     }
 
-    /**
-     * The four rows at {@code b[off]}, {@code b[off + rowBytes]}, ... into {@code out[o..o+3]}:
-     * each activation byte is loaded once for the four rows. The int sums are exact, so how they
-     * are interleaved does not matter; each row's float sum is {@link #dot1}'s, block by block.
-     */
-    private void dot4Rows(byte[] b, int off, byte[] a, float[] as, float[] out, int o) {
+    @Override
+    void dot4Rows(byte[] b, int off, Activation x, float[] out, int o) {
+      byte[] a = x.q8();
+      float[] as = x.q8Scale();
       int nb = cols / 32;
       int rb = rowBytes;
       float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
@@ -318,7 +338,7 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
     }
   }
 
-  static final class Q4_0 extends WeightMatrix {
+  static final class Q4_0 extends Quantized {
     static final int BLOCK_BYTES = 18;
 
     Q4_0(String name, int rows, int cols, Gguf.TensorData data) {
@@ -330,44 +350,16 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
       return GgmlType.Q4_0;
     }
 
+    /**
+     * ggml {@code vec_dot_q4_0_q8_0}: low nibbles pair with x[0..15], high nibbles with x[16..31].
+     * The block's int sum {@code sum_j (nibble_j - 8) * a_j} is computed exactly as
+     * {@code sum_j nibble_j * a_j - 8 * sum_j a_j} (integers: any order gives the same).
+     */
     @Override
-    void prepare(Activation x) {
-      x.prepareQ8();
-    }
-
-    /** ggml {@code vec_dot_q4_0_q8_0}: low nibbles pair with x[0..15], high nibbles with x[16..31]. */
-    @Override
-    float dot(int row, Activation x, RowScratch scratch) {
-      byte[] b = scratch.bytes(rowBytes);
-      chunk(row).get(offset(row), b, 0, rowBytes);
-      return dot1(b, 0, x.q8(), x.q8Scale(), x.q8Sum());
-    }
-
-    @Override
-    void dotRows(int from, int to, Activation x, float[] out, RowScratch scratch) {
+    float dot1(byte[] b, int off, Activation x) {
       byte[] a = x.q8();
       float[] as = x.q8Scale();
       int[] asum = x.q8Sum();
-      for (int r = from; r < to; ) {
-        int n = tileRows(r, to);
-        byte[] b = scratch.bytes(n * rowBytes);
-        chunk(r).get(offset(r), b, 0, n * rowBytes);
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-          dot4Rows(b, i * rowBytes, a, as, asum, out, r + i);
-        }
-        for (; i < n; i++) {
-          out[r + i] = dot1(b, i * rowBytes, a, as, asum);
-        }
-        r += n;
-      }
-    }
-
-    /**
-     * The row at {@code b[off]}. The block's int sum {@code sum_j (nibble_j - 8) * a_j} is computed
-     * exactly as {@code sum_j nibble_j * a_j - 8 * sum_j a_j} (integers: any order gives the same).
-     */
-    private float dot1(byte[] b, int off, byte[] a, float[] as, int[] asum) {
       int nb = cols / 32;
       float sum = 0f;
       for (int blk = 0, p = off; blk < nb; blk++, p += BLOCK_BYTES) {
@@ -384,8 +376,11 @@ abstract sealed class WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, W
       return sum;
     }
 
-    /** Four rows per pass, as {@link Q8_0}'s; each row's float sum is {@link #dot1}'s. */
-    private void dot4Rows(byte[] b, int off, byte[] a, float[] as, int[] asum, float[] out, int o) {
+    @Override
+    void dot4Rows(byte[] b, int off, Activation x, float[] out, int o) {
+      byte[] a = x.q8();
+      float[] as = x.q8Scale();
+      int[] asum = x.q8Sum();
       int nb = cols / 32;
       int rb = rowBytes;
       float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;

@@ -158,6 +158,55 @@ class GgufDequantizationTest {
     }
   }
 
+  /**
+   * The multi-row kernels (tiles of rows, four rows per pass, leftover rows one by one) give
+   * every row bit for bit what the one-row dot product gives, over tile boundaries and for ranges
+   * that start or end mid-group.
+   */
+  @Test
+  void multiRowKernelsMatchTheOneRowDotExactly() throws IOException {
+    int rows = 701; // more than one 16 KB tile for both types
+    int cols = 96;
+    Xoshiro256StarStar rnd = new Xoshiro256StarStar(11);
+    GgufTestWriter w = new GgufTestWriter();
+    GgmlType[] types = {GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0};
+    for (GgmlType t : types) {
+      byte[] data = new byte[rows * cols / t.blockSize * t.typeSize];
+      ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < data.length; i++) {
+        data[i] = (byte) rnd.nextLong();
+      }
+      for (int blk = 0; blk < data.length / t.typeSize; blk++) { // finite values: sane F16 scales, F32/F16 weights
+        int off = blk * t.typeSize;
+        switch (t) {
+          case F32 -> b.putFloat(off, (float) (rnd.nextDouble() * 2 - 1));
+          case F16 -> b.putShort(off, Float16.fromFloat((float) (rnd.nextDouble() * 2 - 1)));
+          default -> b.putShort(off, Float16.fromFloat((float) (rnd.nextDouble() * 0.1)));
+        }
+      }
+      w.tensor(t.name(), new long[] {cols, rows}, t.id, data);
+    }
+    Activation x = new Activation(cols);
+    for (int i = 0; i < cols; i++) {
+      x.values[i] = (float) (rnd.nextDouble() * 4 - 2);
+    }
+    x.changed();
+    try (Gguf g = Gguf.open(write(w.bytes()))) {
+      for (GgmlType t : types) {
+        WeightMatrix m = WeightMatrix.load(g, g.tensor(t.name()).orElseThrow());
+        m.prepare(x);
+        for (int[] range : new int[][] {{0, rows}, {1, rows - 2}, {5, 6}, {3, 10}, {0, 0}}) {
+          float[] out = new float[rows];
+          m.dotRows(range[0], range[1], x, out, new RowScratch());
+          for (int r = range[0]; r < range[1]; r++) {
+            assertThat(Float.floatToRawIntBits(out[r])).as("%s row %d of [%d, %d)", t, r, range[0], range[1])
+                .isEqualTo(Float.floatToRawIntBits(m.dot(r, x)));
+          }
+        }
+      }
+    }
+  }
+
   private Path write(byte[] bytes) throws IOException {
     Path p = Files.createTempFile(dir, "q", ".gguf");
     Files.write(p, bytes);

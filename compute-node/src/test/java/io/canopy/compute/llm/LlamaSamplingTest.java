@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -74,6 +75,22 @@ class LlamaSamplingTest {
     List<Integer> c = draw(new Sampler(new GenerationParams(1, 1.0, 1.0, 0, 78, List.of())), logits);
     assertThat(a).isEqualTo(b).isNotEqualTo(c);
     assertThat(new HashSet<>(a)).hasSizeGreaterThan(10);
+  }
+
+  @Test
+  void topKSelectionFindsWhatAFullSortFinds() {
+    SplittableRandom r = new SplittableRandom(3);
+    for (int round = 0; round < 200; round++) {
+      int n = 1 + r.nextInt(3000);
+      long[] a = r.longs(n).distinct().toArray();
+      n = a.length;
+      long[] sorted = a.clone();
+      Arrays.sort(sorted);
+      int k = 1 + r.nextInt(n);
+      Sampler.selectSmallest(a, n, k);
+      Arrays.sort(a, 0, k);
+      assertThat(Arrays.copyOf(a, k)).containsExactly(Arrays.copyOf(sorted, k));
+    }
   }
 
   private static List<Integer> draw(Sampler s, float[] logits) {
