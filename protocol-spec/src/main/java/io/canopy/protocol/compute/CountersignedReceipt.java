@@ -1,14 +1,13 @@
 package io.canopy.protocol.compute;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
-import io.canopy.identity.Ed25519PublicKey;
 import io.canopy.identity.PeerId;
 import io.canopy.protobuf.ProtoReader;
 import io.canopy.protobuf.ProtoWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A gateway's countersignature on a node's receipt (spec/compute.md §3.8): the gateway states
@@ -48,23 +47,12 @@ public record CountersignedReceipt(Receipt receipt, PeerId gateway, String accou
   /** {@code "canopy-countersign-v1" ‖ fields 1–4}, every field written, in field order. */
   public byte[] signedBytes() {
     byte[] fields = fields().toByteArray();
-    byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + fields.length);
-    System.arraycopy(fields, 0, out, DOMAIN.length, fields.length);
-    return out;
+    return DomainSignatures.withDomain(DOMAIN, fields);
   }
 
   /** Whether both signatures hold: the node's on the receipt and the gateway's on the whole. */
   public boolean verify() {
-    if (!receipt.verify()) {
-      return false;
-    }
-    Optional<Ed25519PublicKey> key;
-    try {
-      key = gateway.ed25519PublicKey();
-    } catch (RuntimeException e) {
-      return false;
-    }
-    return key.isPresent() && key.get().verify(signedBytes(), signature);
+    return receipt.verify() && DomainSignatures.verify(gateway, signedBytes(), signature);
   }
 
   public byte[] encode() {

@@ -1,7 +1,7 @@
 package io.canopy.protocol.compute;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
-import io.canopy.identity.Ed25519PublicKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
 import io.canopy.protobuf.ProtoReader;
@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A compute node's signed statement that it ran job {@code jobId} on model {@code model}, with
@@ -102,20 +101,12 @@ public record Receipt(
    */
   public byte[] signedBytes() {
     byte[] fields = fields().bool(13, exact).toByteArray();
-    byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + fields.length);
-    System.arraycopy(fields, 0, out, DOMAIN.length, fields.length);
-    return out;
+    return DomainSignatures.withDomain(DOMAIN, fields);
   }
 
   /** Whether the signature is {@link #node}'s (an Ed25519 peer ID with its key inline) over the other fields. */
   public boolean verify() {
-    Optional<Ed25519PublicKey> key;
-    try {
-      key = node.ed25519PublicKey();
-    } catch (RuntimeException e) {
-      return false;
-    }
-    return key.isPresent() && key.get().verify(signedBytes(), signature);
+    return DomainSignatures.verify(node, signedBytes(), signature);
   }
 
   /** Fields 1–11, the signature (12), then {@code exact} (13, always written). */

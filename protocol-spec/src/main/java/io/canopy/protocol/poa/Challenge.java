@@ -1,5 +1,6 @@
 package io.canopy.protocol.poa;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
@@ -63,12 +64,12 @@ public record Challenge(long epoch, String dealId, Cid root, PeerId node, long f
 
   /** {@code "canopy-challenge-v1" ‖ fields 1–9 encoded}: what the validator signs. */
   public byte[] signedBytes() {
-    return PoaSignatures.withDomain(SIGNING_DOMAIN, fields().toByteArray());
+    return DomainSignatures.withDomain(SIGNING_DOMAIN, fields().toByteArray());
   }
 
   /** Whether the signature is {@link #validator}'s (Ed25519, inline key) over the other fields. */
   public boolean verify() {
-    return PoaSignatures.verify(validator, signedBytes(), signature);
+    return DomainSignatures.verify(validator, signedBytes(), signature);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.canopy.protocol.poa;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.protobuf.ProtoReader;
@@ -62,12 +63,12 @@ public record Verdict(long epoch, String dealId, PeerId node, PeerId validator, 
 
   /** {@code "canopy-verdict-v1" ‖ fields 1–8 encoded}. */
   public byte[] signedBytes() {
-    return PoaSignatures.withDomain(SIGNING_DOMAIN, fields().toByteArray());
+    return DomainSignatures.withDomain(SIGNING_DOMAIN, fields().toByteArray());
   }
 
   /** Whether the signature is {@link #validator}'s over the other fields. */
   public boolean verify() {
-    return PoaSignatures.verify(validator, signedBytes(), signature);
+    return DomainSignatures.verify(validator, signedBytes(), signature);
   }
 
   @Override

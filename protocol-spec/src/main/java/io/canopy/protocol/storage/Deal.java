@@ -1,5 +1,6 @@
 package io.canopy.protocol.storage;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
@@ -94,11 +95,11 @@ public record Deal(String id, PeerId owner, Cid root, long size, int replicas, l
     if (!ownerKey.peerId().equals(owner)) {
       throw new IllegalArgumentException("only the owner " + owner + " signs its deal");
     }
-    return ownerKey.sign(Signatures.withDomain(SIGNING_DOMAIN, encode()));
+    return ownerKey.sign(DomainSignatures.withDomain(SIGNING_DOMAIN, encode()));
   }
 
   /** Whether {@code signature} is the owner's over this deal (owners have Ed25519 peer IDs). */
   public boolean verify(byte[] signature) {
-    return Signatures.verify(owner, Signatures.withDomain(SIGNING_DOMAIN, encode()), signature);
+    return DomainSignatures.verify(owner, DomainSignatures.withDomain(SIGNING_DOMAIN, encode()), signature);
   }
 }

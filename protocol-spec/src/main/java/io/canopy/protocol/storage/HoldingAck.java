@@ -1,5 +1,6 @@
 package io.canopy.protocol.storage;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
 import io.canopy.multiformats.Cid;
@@ -25,12 +26,12 @@ public record HoldingAck(String dealId, Cid root, PeerId node, long timeMillis, 
 
   public static HoldingAck sign(Ed25519PrivateKey nodeKey, String dealId, Cid root, long timeMillis) {
     byte[] unsigned = unsigned(dealId, root, nodeKey.peerId(), timeMillis);
-    return new HoldingAck(dealId, root, nodeKey.peerId(), timeMillis, nodeKey.sign(Signatures.withDomain(SIGNING_DOMAIN, unsigned)));
+    return new HoldingAck(dealId, root, nodeKey.peerId(), timeMillis, nodeKey.sign(DomainSignatures.withDomain(SIGNING_DOMAIN, unsigned)));
   }
 
   /** Whether the signature is {@link #node}'s over the other fields. */
   public boolean verify() {
-    return Signatures.verify(node, Signatures.withDomain(SIGNING_DOMAIN, unsigned(dealId, root, node, timeMillis)), signature);
+    return DomainSignatures.verify(node, DomainSignatures.withDomain(SIGNING_DOMAIN, unsigned(dealId, root, node, timeMillis)), signature);
   }
 
   public byte[] encode() {

@@ -1,5 +1,6 @@
 package io.canopy.protocol.storage;
 
+import io.canopy.identity.DomainSignatures;
 import io.canopy.multiaddr.Multiaddr;
 import io.canopy.protobuf.ProtoReader;
 import io.canopy.protobuf.ProtoWriter;
@@ -65,11 +66,11 @@ public sealed interface StorageMessage {
     }
 
     public static Release sign(io.canopy.identity.Ed25519PrivateKey owner, String dealId) {
-      return new Release(dealId, owner.sign(Signatures.withDomain(SIGNING_DOMAIN, dealId.getBytes(StandardCharsets.UTF_8))));
+      return new Release(dealId, owner.sign(DomainSignatures.withDomain(SIGNING_DOMAIN, dealId.getBytes(StandardCharsets.UTF_8))));
     }
 
     public boolean verify(io.canopy.identity.PeerId owner) {
-      return Signatures.verify(owner, Signatures.withDomain(SIGNING_DOMAIN, dealId.getBytes(StandardCharsets.UTF_8)), ownerSignature);
+      return DomainSignatures.verify(owner, DomainSignatures.withDomain(SIGNING_DOMAIN, dealId.getBytes(StandardCharsets.UTF_8)), ownerSignature);
     }
   }
 
