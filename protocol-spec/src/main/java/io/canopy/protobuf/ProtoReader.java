@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Reads protobuf wire format field by field. Every length is checked against what is left, so a
@@ -42,6 +43,31 @@ public final class ProtoReader {
       throw new ProtoException("invalid field number " + (tag >>> 3));
     }
     return true;
+  }
+
+  /**
+   * Decodes a message of which exactly one field must be set (a protobuf {@code oneof} at the top
+   * level, as every Canopy protocol message is). {@code body} reads the current field and returns
+   * its value, or skips it and returns null if the field is unknown. No body, or two, is refused
+   * with {@code error} applied to the reason ({@code what} names the message in it).
+   */
+  public static <T> T oneof(byte[] message, String what, Function<ProtoReader, T> body,
+                            Function<String, ? extends RuntimeException> error) {
+    T result = null;
+    ProtoReader r = new ProtoReader(message);
+    while (r.next()) {
+      T m = body.apply(r);
+      if (m != null) {
+        if (result != null) {
+          throw error.apply(what + " has more than one body");
+        }
+        result = m;
+      }
+    }
+    if (result == null) {
+      throw error.apply(what + " has no body");
+    }
+    return result;
   }
 
   public int field() {

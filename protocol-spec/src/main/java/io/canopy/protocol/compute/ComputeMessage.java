@@ -143,39 +143,25 @@ public sealed interface ComputeMessage {
     if (bytes.length > MAX_FRAME_SIZE) {
       throw new ComputeMessageException("compute message of " + bytes.length + " bytes exceeds " + MAX_FRAME_SIZE);
     }
-    ComputeMessage result = null;
     try {
-      ProtoReader r = new ProtoReader(bytes);
-      while (r.next()) {
-        ComputeMessage m = switch (r.field()) {
-          case 1 -> {
-            r.bytes();
-            yield new CapabilityRequest();
-          }
-          case 2 -> decodeCapabilities(r.bytes());
-          case 3 -> new Job(JobRequest.decode(r.bytes()));
-          case 4 -> new Chunk(r.bytes());
-          case 5 -> new Done(Receipt.decode(r.bytes()));
-          case 6 -> decodeRejected(r.bytes());
-          default -> {
-            r.skip();
-            yield null;
-          }
-        };
-        if (m != null) {
-          if (result != null) {
-            throw new ComputeMessageException("compute message has more than one body");
-          }
-          result = m;
+      return ProtoReader.oneof(bytes, "compute message", r -> switch (r.field()) {
+        case 1 -> {
+          r.bytes();
+          yield new CapabilityRequest();
         }
-      }
+        case 2 -> decodeCapabilities(r.bytes());
+        case 3 -> new Job(JobRequest.decode(r.bytes()));
+        case 4 -> new Chunk(r.bytes());
+        case 5 -> new Done(Receipt.decode(r.bytes()));
+        case 6 -> decodeRejected(r.bytes());
+        default -> {
+          r.skip();
+          yield null;
+        }
+      }, ComputeMessageException::new);
     } catch (RuntimeException e) {
       throw ComputeMessageException.malformed("compute message", e);
     }
-    if (result == null) {
-      throw new ComputeMessageException("compute message has no body");
-    }
-    return result;
   }
 
   private static Capabilities decodeCapabilities(byte[] bytes) {

@@ -86,33 +86,19 @@ public sealed interface PoaMessage {
   }
 
   static PoaMessage decode(byte[] bytes, int maxDraws) {
-    PoaMessage result = null;
     try {
-      ProtoReader r = new ProtoReader(bytes);
-      while (r.next()) {
-        PoaMessage m = switch (r.field()) {
-          case 1 -> new ChallengeRequest(Challenge.decode(r.bytes()));
-          case 2 -> new ProofReply(Proof.decode(r.bytes(), Proof.maxSize(maxDraws), Proof.maxBlocks(maxDraws)));
-          case 3 -> decodeRefused(r.bytes());
-          default -> {
-            r.skip();
-            yield null;
-          }
-        };
-        if (m != null) {
-          if (result != null) {
-            throw new PoaMessageException("poa message has more than one body");
-          }
-          result = m;
+      return ProtoReader.oneof(bytes, "poa message", r -> switch (r.field()) {
+        case 1 -> new ChallengeRequest(Challenge.decode(r.bytes()));
+        case 2 -> new ProofReply(Proof.decode(r.bytes(), Proof.maxSize(maxDraws), Proof.maxBlocks(maxDraws)));
+        case 3 -> decodeRefused(r.bytes());
+        default -> {
+          r.skip();
+          yield null;
         }
-      }
+      }, PoaMessageException::new);
     } catch (RuntimeException e) {
       throw PoaMessageException.malformed("poa message", e);
     }
-    if (result == null) {
-      throw new PoaMessageException("poa message has no body");
-    }
-    return result;
   }
 
   private static Refused decodeRefused(byte[] bytes) {

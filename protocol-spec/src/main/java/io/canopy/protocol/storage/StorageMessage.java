@@ -147,41 +147,27 @@ public sealed interface StorageMessage {
     if (bytes.length > MAX_SIZE) {
       throw new StorageMessageException("storage message of " + bytes.length + " bytes exceeds " + MAX_SIZE);
     }
-    StorageMessage result = null;
     try {
-      ProtoReader r = new ProtoReader(bytes);
-      while (r.next()) {
-        StorageMessage m = switch (r.field()) {
-          case 1 -> {
-            r.bytes();
-            yield new CapacityRequest();
-          }
-          case 2 -> decodeCapacity(r.bytes());
-          case 3 -> decodePropose(r.bytes());
-          case 4 -> new Check(singleString(r.bytes()));
-          case 5 -> new Holding(HoldingAck.decode(r.bytes()));
-          case 6 -> decodeRelease(r.bytes());
-          case 7 -> new Released(singleString(r.bytes()));
-          case 8 -> decodeRejected(r.bytes());
-          default -> {
-            r.skip();
-            yield null;
-          }
-        };
-        if (m != null) {
-          if (result != null) {
-            throw new StorageMessageException("storage message has more than one body");
-          }
-          result = m;
+      return ProtoReader.oneof(bytes, "storage message", r -> switch (r.field()) {
+        case 1 -> {
+          r.bytes();
+          yield new CapacityRequest();
         }
-      }
+        case 2 -> decodeCapacity(r.bytes());
+        case 3 -> decodePropose(r.bytes());
+        case 4 -> new Check(singleString(r.bytes()));
+        case 5 -> new Holding(HoldingAck.decode(r.bytes()));
+        case 6 -> decodeRelease(r.bytes());
+        case 7 -> new Released(singleString(r.bytes()));
+        case 8 -> decodeRejected(r.bytes());
+        default -> {
+          r.skip();
+          yield null;
+        }
+      }, StorageMessageException::new);
     } catch (RuntimeException e) {
       throw StorageMessageException.malformed("storage message", e);
     }
-    if (result == null) {
-      throw new StorageMessageException("storage message has no body");
-    }
-    return result;
   }
 
   private static Capacity decodeCapacity(byte[] bytes) {
