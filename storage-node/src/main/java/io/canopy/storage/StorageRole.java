@@ -22,8 +22,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Wires deals into a node: the owner side (DealManager, with its repair loop) always, and the
@@ -68,6 +71,17 @@ public final class StorageRole implements AutoCloseable {
   /** {@code epochs}: the network's epoch clock, against which storage challenges are checked (spec/proofs.md §5.6). */
   public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
                      StorageConfig config, boolean serve, Clock clock, GcGate gcGate, EpochClock epochs) {
+    this(host, key, store, dealStore, bitswap, dht, config, serve, clock, gcGate, epochs, p -> true);
+  }
+
+  /**
+   * {@code epochs}: the network's epoch clock, against which storage challenges are checked;
+   * {@code validators}: the configured validator set, the only peers that may challenge this node
+   * or ask for its held deals ({@code p -> true} when the node does not know it; spec/proofs.md §5.6).
+   */
+  public StorageRole(Host host, Ed25519PrivateKey key, ContentStore store, DealStore dealStore, Bitswap bitswap, KadDht dht,
+                     StorageConfig config, boolean serve, Clock clock, GcGate gcGate, EpochClock epochs,
+                     Predicate<PeerId> validators) {
     this.host = host;
     this.bitswap = bitswap;
     this.dht = Optional.ofNullable(dht);
@@ -80,8 +94,29 @@ public final class StorageRole implements AutoCloseable {
     this.provider = serve ? new StorageProvider(key, store, dealStore, fetcher, announcer(), config, clock, worker, gcGate) : null;
     this.deals = new DealManager(host, key, this::candidates, store, fetcher, dealStore, config, clock);
     // Proofs read the node's own blockstore, never Bitswap: a replica that lost a block must fail.
-    this.poaProver = serve ? new PoaProver(host.peerId(), store.blocks(), dealId -> dealStore.held(dealId)
-        .filter(h -> h.state() == DealStore.HeldState.HOLDING).map(h -> h.deal().root()), epochs, clock, p -> true) : null;
+    this.poaProver = serve ? new PoaProver(host.peerId(), store.blocks(), heldDeals(dealStore), epochs, clock,
+        Objects.requireNonNull(validators, "validators")) : null;
+  }
+
+  /** The deals this node holds in full (state HOLDING), as the prover sees them. */
+  private static PoaProver.HeldDeals heldDeals(DealStore dealStore) {
+    return new PoaProver.HeldDeals() {
+      @Override
+      public Optional<Cid> heldRoot(String dealId) throws IOException {
+        return dealStore.held(dealId).filter(h -> h.state() == DealStore.HeldState.HOLDING).map(h -> h.deal().root());
+      }
+
+      @Override
+      public List<PoaProver.SignedDeal> heldDeals() throws IOException {
+        List<PoaProver.SignedDeal> out = new ArrayList<>();
+        for (DealStore.HeldDeal h : dealStore.heldDeals()) {
+          if (h.state() == DealStore.HeldState.HOLDING) {
+            out.add(new PoaProver.SignedDeal(h.deal(), h.ownerSignature()));
+          }
+        }
+        return out;
+      }
+    };
   }
 
   public StorageRole start() {

@@ -8,9 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Binds {@link PoaProver} to {@code /canopy/poa/1.0.0}: one challenge in (at most {@link
- * Challenge#MAX_SIZE} bytes plus its envelope), one proof or refusal out, on {@code worker}
- * because proofs read the disk.
+ * Binds {@link PoaProver} to {@code /canopy/poa/1.0.0}: one challenge or deals request in (at
+ * most {@link Challenge#MAX_SIZE} bytes plus its envelope; a deals request is far smaller), one
+ * proof, page of held deals or refusal out, on {@code worker} because both read the disk.
  */
 public final class PoaProtocol {
   /** The stream is reset if the prover has not answered by then; the validator's own deadline is far shorter. */
