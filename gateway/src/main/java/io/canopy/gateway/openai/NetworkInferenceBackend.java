@@ -49,7 +49,7 @@ import java.util.function.Consumer;
  * is every offer with that name (or CID); a job goes to the node with free slots and the lowest
  * latency, and to the next one if a node is busy or fails before its first output byte. Every
  * receipt is verified (by the client), countersigned with the gateway's key for the account that
- * asked, and appended to the {@link ReceiptLog} before the answer is complete.
+ * asked, and appended to the {@link ReceiptLog} with its job before the answer is complete.
  */
 public final class NetworkInferenceBackend implements InferenceBackend {
   private static final System.Logger LOG = System.getLogger(NetworkInferenceBackend.class.getName());
@@ -184,7 +184,7 @@ public final class NetworkInferenceBackend implements InferenceBackend {
           onChunk.accept(chunk);
         }
         JobResult result = job.get();
-        keep(account, result);
+        keep(account, request, result); // this attempt's request: the one the node ran and signed for
         return result;
       } catch (CancellationException e) { // the client went away: the node drops the job
         job.cancel(true);
@@ -239,10 +239,17 @@ public final class NetworkInferenceBackend implements InferenceBackend {
         .toList();
   }
 
-  private void keep(String account, JobResult result) {
+  /**
+   * Countersigns the receipt and logs it with the job, so validators can re-run it (spec
+   * compute-verification.md §6.1). The output (every chunk, in order: what the client verified the
+   * receipt against) is kept only where a re-run needs it: a non-exact embedding receipt, whose
+   * vectors are compared within a tolerance instead of by hash.
+   */
+  private void keep(String account, JobRequest request, JobResult result) {
     CountersignedReceipt countersigned = CountersignedReceipt.sign(gatewayKey, result.receipt(), account, clock.millis());
+    byte[] output = !result.receipt().exact() && request.task() == Task.EMBEDDING ? result.output() : null;
     try {
-      receipts.append(countersigned);
+      receipts.append(new ReceiptLog.Entry(countersigned, request, output));
     } catch (IOException e) {
       // Without its receipt the job cannot be billed or checked: fail it rather than give it away.
       throw new UncheckedIOException("cannot record the receipt of job " + result.receipt().jobId(), e);

@@ -61,6 +61,9 @@ class NetworkInferenceBackendTest {
   private static final Cid STALLS = cid("stalls");
   private static final Cid FLAKY = cid("flaky");
   private static final Cid MINI = cid("minilm");
+  private static final Cid APPROX = cid("approx");
+  /** What the non-exact embedding runtime writes, in these two chunks. */
+  private static final String[] APPROX_CHUNKS = {"{\"data\":[{\"index\":0,", "\"embedding\":[0.5,0.25]}]}"};
 
   @TempDir static Path tmp;
   private static LlamaModel model;
@@ -114,6 +117,28 @@ class NetworkInferenceBackendTest {
     };
   }
 
+  /** A runtime that is not bit-exact (like one forwarding to another server): its receipts say exact = false. */
+  private static InferenceRuntime inexact(ModelOffer offer, Body body) {
+    InferenceRuntime inner = runtime(offer, body);
+    return new InferenceRuntime() {
+      @Override
+      public ModelOffer offer() {
+        return offer;
+      }
+
+      @Override
+      public Usage run(JobRequest request, io.canopy.compute.job.ChunkSink out, io.canopy.compute.job.CancellationSignal cancel)
+          throws Exception {
+        return inner.run(request, out, cancel);
+      }
+
+      @Override
+      public boolean bitExact() {
+        return false;
+      }
+    };
+  }
+
   @BeforeAll
   static void start() throws Exception {
     model = LlamaModel.load(MODEL_FILE);
@@ -134,6 +159,12 @@ class NetworkInferenceBackendTest {
         runtime(new ModelOffer(FLAKY, "flaky", Task.COMPLETION, 4096, 0, 0), (r, out) -> {
           out.write("fine".getBytes(StandardCharsets.UTF_8));
           return new Usage(1, 1);
+        }),
+        inexact(new ModelOffer(APPROX, "approx", Task.EMBEDDING, 4096, 0, 0), (r, out) -> {
+          for (String chunk : APPROX_CHUNKS) {
+            out.write(chunk.getBytes(StandardCharsets.UTF_8));
+          }
+          return new Usage(1, 0);
         })), oneSlot, Clock.systemUTC(), () -> 0).register(b);
     closing.add(providerA);
     closing.add(providerB);
@@ -196,9 +227,14 @@ class NetworkInferenceBackendTest {
     assertThat(pieces.toString()).isEqualTo(expected);
     assertThat(g.completionTokens()).isEqualTo(24);
     assertThat(g.finishReason()).isEqualTo("length");
-    List<CountersignedReceipt> kept = receipts.readAll();
+    List<ReceiptLog.Entry> kept = receipts.readAll();
     assertThat(kept).hasSize((int) before + 1);
-    CountersignedReceipt last = kept.get(kept.size() - 1);
+    ReceiptLog.Entry entry = kept.get(kept.size() - 1);
+    assertThat(entry.job().jobId()).isEqualTo(entry.countersigned().receipt().jobId());
+    assertThat(entry.job().input()).isEqualTo(prompt.getBytes(StandardCharsets.UTF_8));
+    assertThat(entry.job().params()).isEqualTo(new Params(24, 0f, 1f, 0, 0, List.of()));
+    assertThat(entry.output()).as("an exact receipt keeps no output").isNull();
+    CountersignedReceipt last = entry.countersigned();
     assertThat(last.verify()).isTrue();
     assertThat(last.gateway()).isEqualTo(gatewayKey.peerId());
     assertThat(last.account()).isEqualTo("alice");
@@ -206,7 +242,7 @@ class NetworkInferenceBackendTest {
     assertThat(last.receipt().model()).isEqualTo(TINY);
     assertThat(last.receipt().inputHash()).isEqualTo(Receipt.sha256(prompt.getBytes(StandardCharsets.UTF_8)));
     assertThat(last.receipt().outputHash()).isEqualTo(Receipt.sha256(expected.getBytes(StandardCharsets.UTF_8)));
-    assertThat(ReceiptLog.read(receipts.file())).isEqualTo(kept);
+    assertThat(ReceiptLog.read(receipts.file())).isEqualTo(kept.stream().map(ReceiptLog.Entry::countersigned).toList());
   }
 
   @Test
@@ -246,7 +282,8 @@ class NetworkInferenceBackendTest {
     for (CompletableFuture<Generated> f : stalled) {
       assertThat(f.get(20, TimeUnit.SECONDS).text()).startsWith("tick ");
     }
-    Set<PeerId> ran = receipts.readAll().stream().filter(r -> r.receipt().model().equals(STALLS)).map(r -> r.receipt().node())
+    Set<PeerId> ran = receipts.readAll().stream().map(ReceiptLog.Entry::countersigned).filter(r -> r.receipt().model().equals(STALLS))
+        .map(r -> r.receipt().node())
         .collect(Collectors.toSet());
     assertThat(ran).containsExactlyInAnyOrder(a.peerId(), b.peerId());
   }
@@ -305,11 +342,20 @@ class NetworkInferenceBackendTest {
   }
 
   @Test
-  void aNodeFailingBeforeItsFirstByteIsRetriedElsewhere() {
+  void aNodeFailingBeforeItsFirstByteIsRetriedElsewhere() throws Exception {
     for (int i = 0; i < 6; i++) { // whichever node is tried first, the answer comes from the one that works
       Generated g = backend.generate("alice", "flaky", new Prompt.Text("x"), Params.DEFAULT, p -> {});
       assertThat(g.text()).isEqualTo("fine");
     }
+    // Each kept job is the request the working node answered, not the one sent to the failing node.
+    assertThat(entriesFor(FLAKY)).hasSize(6).allSatisfy(e -> {
+      assertThat(e.countersigned().receipt().node()).isEqualTo(b.peerId());
+      assertThat(e.job().jobId()).isEqualTo(e.countersigned().receipt().jobId());
+    });
+  }
+
+  private static List<ReceiptLog.Entry> entriesFor(Cid model) throws java.io.IOException {
+    return receipts.readAll().stream().filter(e -> e.countersigned().receipt().model().equals(model)).toList();
   }
 
   @Test
@@ -319,6 +365,23 @@ class NetworkInferenceBackendTest {
     EmbeddingResult direct = embedder.embedWithUsage(inputs);
     assertThat(e.vectors()).isDeepEqualTo(direct.vectors());
     assertThat(e.promptTokens()).isEqualTo(direct.totalTokens());
+  }
+
+  @Test
+  void aNonExactEmbeddingKeepsItsWholeOutputForTheValidators() throws Exception {
+    Embeddings e = backend.embed("alice", "approx", List.of("x"));
+    assertThat(e.vectors()).isDeepEqualTo(new float[][] {{0.5f, 0.25f}});
+    List<ReceiptLog.Entry> kept = entriesFor(APPROX);
+    assertThat(kept).hasSize(1);
+    ReceiptLog.Entry entry = kept.get(0);
+    assertThat(entry.countersigned().receipt().exact()).isFalse();
+    assertThat(entry.job().task()).isEqualTo(Task.EMBEDDING);
+    assertThat(entry.job().jobId()).isEqualTo(entry.countersigned().receipt().jobId());
+    assertThat(entry.output()).isEqualTo(String.join("", APPROX_CHUNKS).getBytes(StandardCharsets.UTF_8));
+    assertThat(Receipt.sha256(entry.output())).isEqualTo(entry.countersigned().receipt().outputHash());
+
+    backend.embed("alice", "mini", List.of("exact vectors"));
+    assertThat(entriesFor(MINI)).isNotEmpty().allSatisfy(exact -> assertThat(exact.output()).isNull());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.canopy.validator.compute;
 
+import io.canopy.compute.job.ReceiptLog;
+import io.canopy.protocol.compute.ComputeMessageException;
 import io.canopy.protocol.compute.CountersignedReceipt;
 import io.canopy.protocol.compute.JobRequest;
 import io.canopy.protocol.compute.Receipt;
@@ -18,9 +20,15 @@ import java.util.Objects;
  * <p>The constructor only checks for nulls; {@link #check} (or {@link #accept}) checks that the
  * parts belong together and both signatures hold, and every record is checked before use.
  *
+ * <p>On the wire ({@code /canopy/jobs/1.0.0}, §6.8) a record is encoded as the gateway logs it, a
+ * {@link ReceiptLog.Entry}: {@code {1: countersigned receipt, 2: job request, 3: output, absent when
+ * not kept}}.
+ *
  * @param output the delivered output, or {@code null} when not kept (always for exact receipts)
  */
 public record JobRecord(CountersignedReceipt countersigned, JobRequest job, byte[] output) {
+  /** Largest encoding accepted: the largest input and kept output, plus the receipt and envelope. */
+  public static final int MAX_SIZE = ReceiptLog.MAX_RECORD;
 
   public JobRecord {
     Objects.requireNonNull(countersigned, "countersigned");
@@ -44,6 +52,26 @@ public record JobRecord(CountersignedReceipt countersigned, JobRequest job, byte
 
   public Receipt receipt() {
     return countersigned.receipt();
+  }
+
+  /** The record as the gateway's log keeps it and {@code /canopy/jobs/1.0.0} carries it. */
+  public byte[] encode() {
+    return new ReceiptLog.Entry(countersigned, job, output).encode();
+  }
+
+  /**
+   * Decodes a record of at most {@link #MAX_SIZE} bytes without checking it (a validator still
+   * calls {@link #check}).
+   *
+   * @throws VerificationException {@code MALFORMED} with the reason for bytes that are not a record
+   */
+  public static JobRecord decode(byte[] bytes) {
+    try {
+      ReceiptLog.Entry entry = ReceiptLog.Entry.decode(bytes);
+      return new JobRecord(entry.countersigned(), entry.job(), entry.output());
+    } catch (ComputeMessageException e) {
+      throw new VerificationException(VerificationFailure.MALFORMED, "job record does not decode: " + e.getMessage(), e);
+    }
   }
 
   /**
