@@ -11,6 +11,7 @@ import io.canopy.content.importer.ImportOptions;
 import io.canopy.content.importer.ImportResult;
 import io.canopy.content.importer.Importer;
 import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.protocol.epoch.EpochClock;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.Multicodec;
 import io.canopy.p2p.host.Host;
@@ -82,13 +83,14 @@ final class ComputeService implements AutoCloseable {
   private final List<AutoCloseable> loaded = new ArrayList<>();
 
   private ComputeService(DaemonNode node, Ed25519PrivateKey key, Host host, KadDht dht, ComputeConfig config, String externalApiKey,
-                         Consumer<String> log) {
+                         EpochClock epochs, Consumer<String> log) {
     this.node = node;
     this.externalApiKey = Optional.ofNullable(externalApiKey);
     this.dht = dht;
     this.log = log;
-    // Epochs come with settlement (issue #7); until then every receipt says epoch 0.
-    this.provider = new ComputeProvider(key, List.of(), config, Clock.systemUTC(), () -> 0).register(host);
+    // Receipts name the network's epoch (a job before genesis counts as epoch 0's).
+    Clock clock = Clock.systemUTC();
+    this.provider = new ComputeProvider(key, List.of(), config, clock, () -> Math.max(0, epochs.epochAt(clock.millis()))).register(host);
     this.loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "canopy-model-loader");
       t.setDaemon(true);
@@ -97,9 +99,11 @@ final class ComputeService implements AutoCloseable {
   }
 
   /** Starts serving: the provider at once, the models as they load. */
-  static ComputeService start(DaemonNode node, Ed25519PrivateKey key, DaemonNode.ComputeOptions options, Consumer<String> log) {
+  static ComputeService start(DaemonNode node, Ed25519PrivateKey key, DaemonNode.ComputeOptions options, EpochClock epochs,
+                              Consumer<String> log) {
     List<ModelSpec> models = options.models();
-    ComputeService service = new ComputeService(node, key, node.host(), node.dht(), options.config(), options.externalApiKey(), log);
+    ComputeService service = new ComputeService(node, key, node.host(), node.dht(), options.config(), options.externalApiKey(), epochs,
+        log);
     service.states.put(MINILM_NAME, new ModelState(MINILM_NAME, "bundled", "loading", null, List.of("embedding"), null));
     models.forEach(m -> service.states.put(m.name(), new ModelState(m.name(), m.source(), "loading", null, List.of(), null)));
     service.loader.execute(service::loadMiniLm);

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.canopy.cli.rpc.RpcConfig;
 import io.canopy.compute.job.ComputeConfig;
 import io.canopy.gateway.s3.data.DealKeeper;
+import io.canopy.identity.PeerId;
+import io.canopy.protocol.epoch.EpochClock;
+import io.canopy.validator.settle.Prices;
 import io.canopy.storage.StorageConfig;
 import io.canopy.multiaddr.InvalidMultiaddrException;
 import io.canopy.multiaddr.Multiaddr;
@@ -11,6 +14,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +52,8 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
 
   @Option(names = "--roles", paramLabel = "ROLE[,ROLE]", split = ",",
       description = "Roles this node takes on besides owning deals: storage (hold deals for others), gateway (S3, IPFS gateway, "
-          + "Kubo RPC and OpenAI faces), compute (run inference jobs: the bundled MiniLM embeddings and every --model).")
+          + "Kubo RPC and OpenAI faces), compute (run inference jobs: the bundled MiniLM embeddings and every --model), validator "
+          + "(challenge storage, re-run sampled jobs and settle each epoch into the ledger; needs --genesis and --validator-set).")
   List<String> roles = new ArrayList<>();
 
   @Option(names = "--storage-max", paramLabel = "SIZE",
@@ -112,7 +118,41 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           + ComputeConfig.DEFAULT_MAX_QUEUED_JOBS + " more may wait, the rest are answered busy.")
   int computeSlots;
 
-  static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute");
+  @Option(names = "--network-id", paramLabel = "NAME", defaultValue = "canopy",
+      description = "The network's id, in every settlement record and beacon (default ${DEFAULT-VALUE}).")
+  String networkId;
+
+  @Option(names = "--genesis", paramLabel = "TIME",
+      description = "When epoch 0 starts: an ISO-8601 instant (2026-11-26T12:00:00Z) or Unix milliseconds; the same on every node "
+          + "of the network (needed by validators; default: the Unix epoch).")
+  String genesis;
+
+  @Option(names = "--epoch-length", paramLabel = "DURATION", defaultValue = "1h",
+      description = "How long an epoch lasts: storage is proven and paid once per epoch (default ${DEFAULT-VALUE}).")
+  String epochLength;
+
+  @Option(names = "--validator-set", paramLabel = "PEER[,PEER]", split = ",",
+      description = "The network's validators' peer IDs (repeatable): only they may challenge this node's storage; "
+          + "a validator settles with the others.")
+  List<String> validatorSet = new ArrayList<>();
+
+  @Option(names = "--price-per-1k-tokens", paramLabel = "MICROCREDITS", defaultValue = "100",
+      description = "What validators charge per 1000 tokens of compute (default ${DEFAULT-VALUE}).")
+  long pricePerKiloTokens;
+
+  @Option(names = "--validator-fee-bps", paramLabel = "BPS", defaultValue = "500",
+      description = "The validators' fee on every payout, in basis points (default ${DEFAULT-VALUE} = 5%).")
+  int validatorFeeBps;
+
+  @Option(names = "--sample-ppm", paramLabel = "PPM", defaultValue = "50000",
+      description = "Share of compute jobs validators re-run, in parts per million (default ${DEFAULT-VALUE} = 5%).")
+  long samplePpm;
+
+  @Option(names = "--ledger-database", paramLabel = "URL",
+      description = "Keep the validator's ledger in PostgreSQL (postgresql://user:password@host:5432/db); default: the home's SQLite file.")
+  String ledgerDatabase;
+
+  static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute", "validator");
 
   @Override
   public Integer call() {
@@ -153,6 +193,14 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
               ComputeConfig.DEFAULT.withSlots(computeSlots, ComputeConfig.DEFAULT_MAX_QUEUED_JOBS),
               env().variables().get("CANOPY_MODEL_API_KEY"))
               : null);
+      boolean validator = roles.stream().anyMatch(r -> r.trim().equals("validator"));
+      if (validator && genesis == null) {
+        throw new CommandException("--roles validator needs the network's --genesis (every node of the network uses the same)");
+      }
+      options = options.withNetwork(networkOptions());
+      if (validator) {
+        options = options.withValidator(new DaemonNode.ValidatorOptions(ledgerDatabase, null));
+      }
       java.io.PrintStream err = env().stderr();
       DaemonNode node = DaemonNode.start(home, options, line -> err.println(line));
       CountDownLatch stopped = new CountDownLatch(1);
@@ -176,6 +224,9 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       if (compute) {
         active.add("compute");
       }
+      if (validator) {
+        active.add("validator");
+      }
       ready.put("roles", active);
       if (!node.httpFaces().isEmpty()) {
         Map<String, String> http = new LinkedHashMap<>();
@@ -196,6 +247,36 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
     return new DaemonNode.GatewayOptions(hostPort(ipfsGateway, "--ipfs-gateway"), hostPort(s3, "--s3"), hostPort(rpc, "--rpc"),
         hostPort(openAi, "--openai"), database, List.copyOf(s3Domains),
         new DealKeeper.Config(s3Replicas, s3WriteQuorum, defaults.dealDuration(), defaults.price(), defaults.sweepInterval()));
+  }
+
+  private DaemonNode.NetworkOptions networkOptions() {
+    long genesisMillis = 0;
+    if (genesis != null) {
+      try {
+        genesisMillis = genesis.matches("\\d{1,15}") ? Long.parseLong(genesis) : Instant.parse(genesis).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        throw new CommandException("--genesis '" + genesis + "': expected an ISO-8601 instant such as 2026-11-26T12:00:00Z or Unix milliseconds");
+      }
+    }
+    List<PeerId> set = new ArrayList<>();
+    for (String id : validatorSet) {
+      try {
+        set.add(PeerId.parse(id.trim()));
+      } catch (IllegalArgumentException e) {
+        throw new CommandException("--validator-set: '" + id + "' is not a peer ID: " + e.getMessage(), e);
+      }
+    }
+    Prices prices;
+    try {
+      prices = Prices.of(0, pricePerKiloTokens, validatorFeeBps);
+    } catch (IllegalArgumentException e) {
+      throw new CommandException("prices: " + e.getMessage(), e);
+    }
+    if (samplePpm < 0 || samplePpm > 1_000_000) {
+      throw new CommandException("--sample-ppm " + samplePpm + ": must be 0..1000000");
+    }
+    EpochClock epochs = new EpochClock(genesisMillis, duration(epochLength, "--epoch-length").toMillis());
+    return new DaemonNode.NetworkOptions(networkId, epochs, set, prices, samplePpm);
   }
 
   /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 30d}: a positive duration. */

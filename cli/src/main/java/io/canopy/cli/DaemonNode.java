@@ -9,6 +9,13 @@ import io.canopy.content.bitswap.BitswapBlockstore;
 import io.canopy.content.bitswap.BitswapConfig;
 import io.canopy.content.block.BlockNotFoundException;
 import io.canopy.identity.Ed25519PrivateKey;
+import io.canopy.identity.PeerId;
+import io.canopy.protocol.epoch.EpochClock;
+import io.canopy.storage.poa.PoaProver;
+import io.canopy.validator.compute.ReceiptSampler;
+import io.canopy.validator.jobs.JobSource;
+import io.canopy.validator.jobs.JobsService;
+import io.canopy.validator.settle.Prices;
 import io.canopy.multiaddr.Multiaddr;
 import io.canopy.multiformats.Cid;
 import io.canopy.p2p.host.Host;
@@ -41,6 +48,9 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Consumer;
@@ -66,20 +76,58 @@ final class DaemonNode implements AutoCloseable {
   /** What {@code canopy daemon}'s flags decide. */
   record Options(
       List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
-      boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute) {
+      boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute,
+      NetworkOptions network, ValidatorOptions validator) {
     /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
     Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
       this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null, null);
     }
 
+    /** Roles but no validator, on the default network parameters. */
+    Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
+            boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute) {
+      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, NetworkOptions.DEFAULT,
+          null);
+    }
+
     Options withGateway(GatewayOptions options) {
-      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, options, compute);
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, options, compute, network,
+          validator);
     }
 
     Options withCompute(ComputeOptions options) {
-      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, options);
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, options, network,
+          validator);
+    }
+
+    Options withNetwork(NetworkOptions options) {
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, options,
+          validator);
+    }
+
+    Options withValidator(ValidatorOptions options) {
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, network,
+          options);
     }
   }
+
+  /**
+   * What every node of one network must agree on (spec chapters 4 and 7): its id, the epoch clock,
+   * the validator set (empty: any peer may challenge this node's storage), and the prices and
+   * sampling rate validators settle with.
+   */
+  record NetworkOptions(String networkId, EpochClock epochs, List<PeerId> validators, Prices prices, long samplePpm) {
+    /** Hour-long epochs from the Unix epoch, no validator set: a network without validators. */
+    static final NetworkOptions DEFAULT = new NetworkOptions("canopy", PoaProver.DEFAULT_EPOCHS, List.of(),
+        Prices.of(0, 100, 500), ReceiptSampler.DEFAULT_PPM);
+
+    NetworkOptions {
+      validators = List.copyOf(validators);
+    }
+  }
+
+  /** The validator role: where its ledger lives ({@code database} null: the home's SQLite file) and how long it waits for another validator. */
+  record ValidatorOptions(String database, Duration turnTimeout) {}
 
   /**
    * The compute role: the models served besides the bundled MiniLM, the per-model job limits, and
@@ -118,6 +166,7 @@ final class DaemonNode implements AutoCloseable {
   private KadDht dht;
   private StorageRole storage;
   private ComputeService compute;
+  private ValidatorService validator;
   private Gateway gateway;
   private RpcServer kuboRpc;
   private RepoNodeApi node;
@@ -181,16 +230,22 @@ final class DaemonNode implements AutoCloseable {
 
     DealStore deals = new DealStore(home.dealsFile());
     stack.add(deals);
-    storage = new StorageRole(host, key, content, deals, bitswap, dht, options.storageConfig(), options.storage(), Clock.systemUTC(), gcLock)
-        .start();
+    NetworkOptions network = options.network();
+    Set<PeerId> validatorSet = Set.copyOf(network.validators());
+    storage = new StorageRole(host, key, content, deals, bitswap, dht, options.storageConfig(), options.storage(), Clock.systemUTC(), gcLock,
+        network.epochs(), validatorSet.isEmpty() ? p -> true : validatorSet::contains).start();
     stack.add(storage);
 
     if (options.compute() != null) {
-      compute = ComputeService.start(this, key, options.compute(), log);
+      compute = ComputeService.start(this, key, options.compute(), network.epochs(), log);
       stack.add(compute);
     }
     if (options.gateway() != null) {
-      startGateway(key, options.gateway(), options.rpc(), content, networkBlocks, deals);
+      startGateway(key, options.gateway(), options.rpc(), content, networkBlocks, deals, validatorSet);
+    }
+    if (options.validator() != null) {
+      validator = ValidatorService.start(this, key, network, options.validator(), log);
+      stack.add(validator);
     }
 
     String token = ApiEndpoint.newToken();
@@ -227,7 +282,7 @@ final class DaemonNode implements AutoCloseable {
    * the node's content store and placed in storage deals by a {@link DealKeeper}.
    */
   private void startGateway(Ed25519PrivateKey key, GatewayOptions options, RpcConfig rpcConfig, ContentStore content, BitswapBlockstore networkBlocks,
-      DealStore deals) throws Exception {
+      DealStore deals, Set<PeerId> validators) throws Exception {
     JdbcS3Metadata metadata = GatewayDatabase.open(home, options.database());
     stack.add(metadata);
     DealKeeper keeper = new DealKeeper(content, gcLock, storage.deals(), deals, metadata, options.objectDeals());
@@ -249,6 +304,18 @@ final class DaemonNode implements AutoCloseable {
       stack.add(receipts);
       NetworkInferenceBackend backend = new NetworkInferenceBackend(directory, key, receipts, Clock.systemUTC(),
           NetworkInferenceBackend.Config.defaults());
+      // validators fetch the job records of each epoch from here (spec/compute-verification.md §6.8)
+      ExecutorService jobsWorker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "canopy-jobs");
+        t.setDaemon(true);
+        return t;
+      });
+      stack.add(jobsWorker::shutdownNow);
+      host.registerProtocol(JobsService.PROTOCOL_ID, new JobsService(JobSource.fromLog(receipts), validators::contains, jobsWorker).handler());
+      dht.provide(JobsService.SERVICE_KEY).exceptionally(e -> {
+        log.accept("announcing the job records on the DHT failed (retried with the DHT's reprovide): " + e.getMessage());
+        return null;
+      });
       openAi = new Gateway.OpenAiFace(options.openAi(), backend, new AccessKeyApiKeys(metadata));
     }
     gateway = Gateway.start(options.ipfsGateway(), blocks, new Gateway.S3Face(options.s3(), metadata, keeper, addressing, null),
@@ -321,6 +388,11 @@ final class DaemonNode implements AutoCloseable {
       faces.put("rpc", kuboRpc.url());
     }
     return faces;
+  }
+
+  /** The validator role, with {@code --roles validator}. */
+  java.util.Optional<ValidatorService> validator() {
+    return java.util.Optional.ofNullable(validator);
   }
 
   /** The compute role, with {@code --roles compute}. */

@@ -11,6 +11,15 @@ import java.util.concurrent.Future;
 public final class Futures {
   private Futures() {}
 
+  /** What went wrong under the CompletionException and ExecutionException wrappers of a failed future. */
+  public static Throwable cause(Throwable failure) {
+    Throwable c = failure;
+    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
   /** The result; an IOException or RuntimeException thrown by the task comes back unwrapped. */
   public static <T> T await(Future<T> future) throws IOException {
     try {

@@ -1,5 +1,6 @@
 package io.canopy.storage;
 
+import io.canopy.content.Futures;
 import io.canopy.content.block.BlockNotFoundException;
 import io.canopy.identity.Ed25519PrivateKey;
 import io.canopy.identity.PeerId;
@@ -260,7 +261,7 @@ public final class DealManager {
           if (e == null && reply instanceof StorageMessage.Holding h && valid(h.ack(), deal, r.node())) {
             return new Replica(deal.id(), r.node(), r.addrs(), ReplicaState.ACTIVE, r.placedMillis(), now, 0, h.ack());
           }
-          String why = e != null ? rootCause(e).getMessage() : String.valueOf(reply);
+          String why = e != null ? Futures.cause(e).getMessage() : String.valueOf(reply);
           boolean lost = now - r.lastSeenMillis() >= config.replicaGrace().toMillis();
           LOG.log(System.Logger.Level.INFO, "deal {0}: replica {1} failed its check ({2}){3}", deal.id(), r.node(), why,
               lost ? "; silent past the grace period, replacing it" : "");
@@ -328,7 +329,7 @@ public final class DealManager {
             refusals.put(c.peer(), "unexpected reply " + reply);
           }
         } catch (CompletionException e) {
-          refusals.put(c.peer(), String.valueOf(rootCause(e).getMessage()));
+          refusals.put(c.peer(), String.valueOf(Futures.cause(e).getMessage()));
         }
       }
     }
@@ -341,7 +342,7 @@ public final class DealManager {
     try {
       peers = new HashSet<>(finder.candidates().join());
     } catch (CompletionException e) {
-      LOG.log(System.Logger.Level.WARNING, "finding storage nodes failed: {0}", rootCause(e).getMessage());
+      LOG.log(System.Logger.Level.WARNING, "finding storage nodes failed: {0}", Futures.cause(e).getMessage());
       peers = new HashSet<>();
     }
     peers.remove(key.peerId());
@@ -364,7 +365,7 @@ public final class DealManager {
           refusals.put(peer, "not a storage node (" + m + ")");
         }
       } catch (CompletionException e) {
-        refusals.put(peer, String.valueOf(rootCause(e).getMessage()));
+        refusals.put(peer, String.valueOf(Futures.cause(e).getMessage()));
       }
     });
     return out;
@@ -444,13 +445,6 @@ public final class DealManager {
       }
     }
     return "?" + peer; // unknown: counts as its own address
-  }
-
-  private static Throwable rootCause(Throwable e) {
-    while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
   }
 
   static String shortId(PeerId peer) {

@@ -280,6 +280,11 @@ public final class Ledger implements AutoCloseable {
     return read(() -> readRecord(epoch));
   }
 
+  /** The record of the last settled epoch, if any. */
+  public synchronized Optional<StoredRecord> lastRecord() {
+    return read(this::readLastRecord);
+  }
+
   /** Every settlement record, by epoch. */
   public synchronized List<StoredRecord> records() {
     return read(() -> {

@@ -59,6 +59,28 @@ public final class Settler {
   }
 
   /**
+   * The unsigned record that settling {@code epoch} with {@code inputs} and {@code signers} would
+   * produce now, without posting anything: what a validator asked to co-sign a record recomputes
+   * and compares (the balances may still move before the record is adopted; {@link #adopt}
+   * recomputes inside its transaction and refuses a record that no longer matches).
+   */
+  public SettlementRecord draft(long epoch, EpochInputs inputs, List<PeerId> signers) {
+    checkSigners(signers, inputs);
+    checkInputs(epoch, inputs);
+    if (ledger.record(epoch).isPresent()) {
+      throw new LedgerException("epoch " + epoch + " is already settled");
+    }
+    Optional<StoredRecord> last = ledger.lastRecord();
+    long expected = last.map(r -> r.epoch() + 1).orElse(0L);
+    if (epoch != expected) {
+      throw new LedgerException("epoch " + epoch + " cannot be settled before epoch " + expected);
+    }
+    byte[] previous = last.map(StoredRecord::hash).orElse(SettlementRecord.GENESIS_PREVIOUS);
+    RewardCalculator.Plan plan = RewardCalculator.calculate(inputs, prices, signers, ledger::balance);
+    return SettlementRecord.unsigned(networkId, epoch, previous, inputs.digest(epoch, prices), plan, signers);
+  }
+
+  /**
    * Posts a record another validator produced, after recomputing it from {@code inputs}: refused
    * if its signatures, hash chain, inputs digest or payouts do not match.
    */
@@ -139,7 +161,11 @@ public final class Settler {
     }
   }
 
-  /** Refuses inputs that cannot be paid from: forged, of another epoch, or duplicated (§7.5). */
+  /**
+   * Refuses inputs that cannot be paid from: forged, of another epoch, or duplicated (§7.5). The
+   * record of epoch e pays the storage of e and the jobs of e−1, whose sample is drawn from
+   * beacon(e) and so can only be re-run once e−1 is settled (compute-verification.md §6.5).
+   */
   static void checkInputs(long epoch, EpochInputs inputs) {
     Set<Object> replicas = new HashSet<>();
     for (EpochInputs.ReplicaResult r : inputs.replicas()) {
@@ -151,8 +177,9 @@ public final class Settler {
     Set<Object> jobs = new HashSet<>();
     for (CountersignedReceipt c : receipts) {
       Receipt r = c.receipt();
-      if (r.epoch() != epoch) {
-        throw new LedgerException("epoch " + epoch + ": receipt " + r.jobId() + " of node " + r.node() + " is for epoch " + r.epoch());
+      if (r.epoch() != epoch - 1) {
+        throw new LedgerException("epoch " + epoch + ": receipt " + r.jobId() + " of node " + r.node() + " is for epoch " + r.epoch()
+            + " (the record of epoch e pays the jobs of epoch e-1)");
       }
       if (!jobs.add(List.of(r.jobId(), r.node()))) {
         throw new LedgerException("epoch " + epoch + ": receipt " + r.jobId() + " of node " + r.node() + " appears twice");

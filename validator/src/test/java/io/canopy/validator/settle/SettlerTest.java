@@ -51,7 +51,8 @@ class SettlerTest {
     return new EpochInputs(
         List.of(replica("deal-1", "user:alice", NODE_A, 2L << 30, 1000, Outcome.PASS),
             replica("deal-1", "user:alice", NODE_B, 2L << 30, 1000, Outcome.FAIL)),
-        List.of(receipt(NODE_B, "job-" + epoch, "bob", 5000, epoch)), Set.of(), SettlementFixtures.peers(VALIDATORS));
+        epoch == 0 ? List.of() : List.of(receipt(NODE_B, "job-" + epoch, "bob", 5000, epoch - 1)), Set.of(),
+        SettlementFixtures.peers(VALIDATORS));
   }
 
   @Test
@@ -68,12 +69,13 @@ class SettlerTest {
     assertThat(SettlementRecord.decode(r1.encode())).isEqualTo(r1);
     // the beacon of epoch 2 comes from record 1's hash
     assertThat(Beacon.afterSettlement(r1.hash())).isNotEqualTo(Beacon.afterSettlement(r0.hash()));
-    // storage: 2 GiB × 1000 = 2000, fee 100; compute: 5000 tokens × 200 / 1000 = 1000, fee 50
+    // storage in both: 2 GiB × 1000 = 2000, fee 100; compute only in record 1 (epoch 0's job): 5000 tokens × 200 / 1000 = 1000, fee 50
     assertThat(ledger.balance(Accounts.operator(NODE_A.peerId()))).isEqualTo(2 * 1900);
-    assertThat(ledger.balance(Accounts.operator(NODE_B.peerId()))).isEqualTo(2 * 950);
+    assertThat(ledger.balance(Accounts.operator(NODE_B.peerId()))).isEqualTo(950);
     assertThat(ledger.balance("user:alice")).isEqualTo(1_000_000 - 2 * 2000);
-    assertThat(ledger.balance("user:bob")).isEqualTo(1_000_000 - 2 * 1000);
-    assertThat(r0.totalFees()).isEqualTo(150);
+    assertThat(ledger.balance("user:bob")).isEqualTo(1_000_000 - 1000);
+    assertThat(r0.totalFees()).isEqualTo(100);
+    assertThat(r1.totalFees()).isEqualTo(150);
     assertThat(ledger.balances().values().stream().mapToLong(Long::longValue).sum()).isZero();
     assertThat(LedgerVerifier.verify(ledger).ok()).isTrue();
   }
@@ -119,15 +121,15 @@ class SettlerTest {
     CountersignedReceipt rebilled = new CountersignedReceipt(good.receipt(), good.gateway(), "alice", good.countersignedMillis(),
         good.signature());
 
-    assertThatThrownBy(() -> settler.settle(0, withReceipt(forgedNode), VALIDATORS))
+    assertThatThrownBy(() -> settler.settle(1, withReceipt(forgedNode), VALIDATORS))
         .hasMessageContaining("receipt job-x").hasMessageContaining("node signature does not verify");
-    assertThatThrownBy(() -> settler.settle(0, withReceipt(forgedGateway), VALIDATORS))
+    assertThatThrownBy(() -> settler.settle(1, withReceipt(forgedGateway), VALIDATORS))
         .hasMessageContaining("countersignature does not verify");
-    assertThatThrownBy(() -> settler.settle(0, withReceipt(rebilled), VALIDATORS))
+    assertThatThrownBy(() -> settler.settle(1, withReceipt(rebilled), VALIDATORS))
         .hasMessageContaining("countersignature does not verify");
-    assertThatThrownBy(() -> settler.settle(0, withReceipt(receipt(NODE_B, "job-y", "bob", 5, 3)), VALIDATORS))
+    assertThatThrownBy(() -> settler.settle(1, withReceipt(receipt(NODE_B, "job-y", "bob", 5, 3)), VALIDATORS))
         .hasMessageContaining("is for epoch 3");
-    assertThatThrownBy(() -> settler.settle(0, withReceipt(good, good), VALIDATORS)).hasMessageContaining("appears twice");
+    assertThatThrownBy(() -> settler.settle(1, withReceipt(good, good), VALIDATORS)).hasMessageContaining("appears twice");
     assertThat(ledger.epochs()).isEmpty();
     assertThat(ledger.postings(0)).isEmpty();
     assertThat(ledger.balances()).isEqualTo(before);
