@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.time.Duration;
@@ -90,6 +91,18 @@ public final class UnaryRpc {
         frame.release();
       }
       ctx.close();
+    }
+
+    /** The peer sent FIN before a whole reply (e.g. it refused an oversized request): fail now, not at the deadline. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        if (reply.completeExceptionally(new IOException("the peer closed the stream without a reply"))) {
+          ctx.close();
+        }
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
     }
 
     @Override
