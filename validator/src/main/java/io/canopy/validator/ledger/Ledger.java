@@ -299,6 +299,27 @@ public final class Ledger implements AutoCloseable {
     });
   }
 
+  /** At most {@code max} settlement records of epochs {@code >= fromEpoch}, ascending (what {@code /canopy/records/1.0.0} serves). */
+  public synchronized List<StoredRecord> records(long fromEpoch, int max) {
+    if (max <= 0) {
+      return List.of();
+    }
+    return read(() -> {
+      List<StoredRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = connection.prepareStatement(
+          "SELECT epoch, record, hash FROM ledger_settlements WHERE epoch >= ? ORDER BY epoch LIMIT ?")) {
+        ps.setLong(1, fromEpoch);
+        ps.setInt(2, max);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new StoredRecord(rs.getLong(1), rs.getBytes(2), rs.getBytes(3)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
   private Optional<StoredRecord> readRecord(long epoch) throws SQLException {
     try (PreparedStatement ps = connection.prepareStatement("SELECT epoch, record, hash FROM ledger_settlements WHERE epoch = ?")) {
       ps.setLong(1, epoch);
