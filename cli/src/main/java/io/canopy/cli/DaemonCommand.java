@@ -107,6 +107,10 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       description = "Storage nodes that must hold an object before its PUT is acknowledged, when any exist (default ${DEFAULT-VALUE}).")
   int s3WriteQuorum;
 
+  @Option(names = "--s3-price", paramLabel = "MICROCREDITS", defaultValue = "0",
+      description = "Price per GiB-epoch the gateway offers storage nodes for each S3 object (default ${DEFAULT-VALUE}).")
+  long s3Price;
+
   @Option(names = "--model", paramLabel = "NAME=FILE|CID|URL",
       description = "A model to serve with --roles compute (repeatable): a llama GGUF file here, the CID of one in the network, "
           + "or the base URL of an OpenAI-compatible server you run (http://127.0.0.1:11434/v1[#its-model-name]; "
@@ -141,16 +145,21 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   long pricePerKiloTokens;
 
   @Option(names = "--validator-fee-bps", paramLabel = "BPS", defaultValue = "500",
-      description = "The validators' fee on every payout, in basis points (default ${DEFAULT-VALUE} = 5%).")
+      description = "The validators' fee on every payout, in basis points (default ${DEFAULT-VALUE} = 5%%).")
   int validatorFeeBps;
 
   @Option(names = "--sample-ppm", paramLabel = "PPM", defaultValue = "50000",
-      description = "Share of compute jobs validators re-run, in parts per million (default ${DEFAULT-VALUE} = 5%).")
+      description = "Share of compute jobs validators re-run, in parts per million (default ${DEFAULT-VALUE} = 5%%).")
   long samplePpm;
 
   @Option(names = "--ledger-database", paramLabel = "URL",
       description = "Keep the validator's ledger in PostgreSQL (postgresql://user:password@host:5432/db); default: the home's SQLite file.")
   String ledgerDatabase;
+
+  @Option(names = "--dashboard", paramLabel = "HOST:PORT",
+      description = "Serve the web dashboard (this node, and the network as it sees it) on a loopback address, e.g. 127.0.0.1:7070 "
+          + "(default: off); its URL is in the ready line's \"http\" map as \"dashboard\".")
+  String dashboard;
 
   static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute", "validator");
 
@@ -198,6 +207,9 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
         throw new CommandException("--roles validator needs the network's --genesis (every node of the network uses the same)");
       }
       options = options.withNetwork(networkOptions());
+      if (dashboard != null) {
+        options = options.withDashboard(loopback(dashboard, "--dashboard", "the dashboard"));
+      }
       if (validator) {
         options = options.withValidator(new DaemonNode.ValidatorOptions(ledgerDatabase, null));
       }
@@ -240,13 +252,16 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   }
 
   private DaemonNode.GatewayOptions gatewayOptions() {
+    if (s3Price < 0) {
+      throw new CommandException("--s3-price " + s3Price + ": must not be negative");
+    }
     if (s3WriteQuorum < 1 || s3WriteQuorum > s3Replicas) {
       throw new CommandException("--s3-write-quorum " + s3WriteQuorum + ": must be between 1 and --s3-replicas (" + s3Replicas + ")");
     }
     DealKeeper.Config defaults = DealKeeper.Config.defaults();
     return new DaemonNode.GatewayOptions(hostPort(ipfsGateway, "--ipfs-gateway"), hostPort(s3, "--s3"), hostPort(rpc, "--rpc"),
         hostPort(openAi, "--openai"), database, List.copyOf(s3Domains),
-        new DealKeeper.Config(s3Replicas, s3WriteQuorum, defaults.dealDuration(), defaults.price(), defaults.sweepInterval()));
+        new DealKeeper.Config(s3Replicas, s3WriteQuorum, defaults.dealDuration(), s3Price, defaults.sweepInterval()));
   }
 
   private DaemonNode.NetworkOptions networkOptions() {
@@ -304,6 +319,16 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
     InetSocketAddress address = hostPort(text, "--api");
     if (!address.getAddress().isLoopbackAddress()) {
       throw new CommandException("--api '" + text + "': the API must listen on a loopback address (127.0.0.1 or [::1]); it speaks plain HTTP");
+    }
+    return address;
+  }
+
+  /** {@code HOST:PORT} on a loopback address: {@code what} speaks plain HTTP to this machine only. */
+  static InetSocketAddress loopback(String text, String option, String what) {
+    InetSocketAddress address = hostPort(text, option);
+    if (!address.getAddress().isLoopbackAddress()) {
+      throw new CommandException(option + " '" + text + "': " + what + " must listen on a loopback address (127.0.0.1 or [::1]); "
+          + "it speaks plain HTTP");
     }
     return address;
   }

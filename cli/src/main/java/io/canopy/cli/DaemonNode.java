@@ -73,11 +73,18 @@ final class DaemonNode implements AutoCloseable {
   /** Where the API listens unless told otherwise: loopback, a port the OS picks. */
   static final InetSocketAddress DEFAULT_API_ADDRESS = new InetSocketAddress("127.0.0.1", 0);
 
-  /** What {@code canopy daemon}'s flags decide. */
+  /** What {@code canopy daemon}'s flags decide; {@code dashboard} null: no dashboard ({@code --dashboard} not given). */
   record Options(
       List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
       boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute,
-      NetworkOptions network, ValidatorOptions validator) {
+      NetworkOptions network, ValidatorOptions validator, InetSocketAddress dashboard) {
+    /** Every option but the dashboard, which is off. */
+    Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout,
+            boolean storage, StorageConfig storageConfig, String ipfsApi, GatewayOptions gateway, ComputeOptions compute,
+            NetworkOptions network, ValidatorOptions validator) {
+      this(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, network, validator, null);
+    }
+
     /** A node without roles: content, Bitswap, the DHT, and deals it owns. */
     Options(List<Multiaddr> listen, List<Multiaddr> bootstrap, InetSocketAddress apiAddress, RpcConfig rpc, Duration fetchTimeout) {
       this(listen, bootstrap, apiAddress, rpc, fetchTimeout, false, StorageConfig.defaults(), null, null, null);
@@ -92,22 +99,28 @@ final class DaemonNode implements AutoCloseable {
 
     Options withGateway(GatewayOptions options) {
       return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, options, compute, network,
-          validator);
+          validator, dashboard);
     }
 
     Options withCompute(ComputeOptions options) {
       return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, options, network,
-          validator);
+          validator, dashboard);
     }
 
     Options withNetwork(NetworkOptions options) {
       return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, options,
-          validator);
+          validator, dashboard);
     }
 
     Options withValidator(ValidatorOptions options) {
       return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, network,
-          options);
+          options, dashboard);
+    }
+
+    /** With the dashboard listening on {@code address} (loopback; port 0: a free one). */
+    Options withDashboard(InetSocketAddress address) {
+      return new Options(listen, bootstrap, apiAddress, rpc, fetchTimeout, storage, storageConfig, ipfsApi, gateway, compute, network,
+          validator, address);
     }
   }
 
@@ -155,6 +168,8 @@ final class DaemonNode implements AutoCloseable {
   }
 
   private final Home home;
+  /** Every line of the node's log: the operator's sink with the short id in front, the last lines kept for the status. */
+  private final EventLog events;
   private final Consumer<String> log;
   private final List<AutoCloseable> stack = new ArrayList<>(); // closed last-in first-out
   /** Shared by imports, pin add and deal fetches (stored, not yet pinned), exclusive for GC. */
@@ -172,11 +187,15 @@ final class DaemonNode implements AutoCloseable {
   private RepoNodeApi node;
   private RpcServer api;
   private ApiEndpoint endpoint;
+  private ContentStore content;
+  private NodeStatus status;
+  private Dashboard dashboard;
   private boolean closed;
 
   private DaemonNode(Home home, Consumer<String> log) {
     this.home = home;
-    this.log = log;
+    this.events = new EventLog(log, Clock.systemUTC());
+    this.log = events;
   }
 
   /** Starts a node on {@code home}; on failure, whatever was started is stopped again. */
@@ -198,6 +217,7 @@ final class DaemonNode implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new CommandException(home.configFile() + ": " + e.getMessage(), e);
     }
+    events.identify(key.peerId());
     repo = Repo.open(home);
     stack.add(repo);
 
@@ -210,7 +230,7 @@ final class DaemonNode implements AutoCloseable {
     }
 
     // With --ipfs-api, the IPFS daemon keeps the blocks Bitswap serves and deals pin; else the repo does.
-    ContentStore content = options.ipfsApi() == null
+    content = options.ipfsApi() == null
         ? new LocalContentStore(repo.blocks(), repo.pins())
         : KuboContentStore.open(KuboRpcConfig.of(options.ipfsApi()));
     stack.add(content);
@@ -255,6 +275,13 @@ final class DaemonNode implements AutoCloseable {
     DealRoutes.register(api, storage.deals());
     if (compute != null) {
       ComputeRoutes.register(api, compute);
+    }
+    status = new NodeStatus(this, network, content, deals, events, Clock.systemUTC());
+    StatusRoutes.register(api, status);
+    if (options.dashboard() != null) {
+      NetworkView view = new NetworkView(this, status, Clock.systemUTC());
+      dashboard = Dashboard.start(options.dashboard(), status::document, view::document, Clock.systemUTC(), log);
+      stack.add(dashboard);
     }
     api.start();
     endpoint = new ApiEndpoint(api.url(), token);
@@ -378,7 +405,10 @@ final class DaemonNode implements AutoCloseable {
     return java.util.Optional.ofNullable(gateway);
   }
 
-  /** Each HTTP face's base URL by name ({@code ipfsGateway}, {@code s3}, {@code rpc}); empty without the gateway role. */
+  /**
+   * Each HTTP face's base URL by name ({@code ipfsGateway}, {@code s3}, {@code rpc}, {@code openai}
+   * with the gateway role; {@code dashboard} with {@code --dashboard}); empty with neither.
+   */
   java.util.Map<String, java.net.URI> httpFaces() {
     java.util.Map<String, java.net.URI> faces = new java.util.LinkedHashMap<>();
     if (gateway != null) {
@@ -387,7 +417,20 @@ final class DaemonNode implements AutoCloseable {
     if (kuboRpc != null) {
       faces.put("rpc", kuboRpc.url());
     }
+    if (dashboard != null) {
+      faces.put("dashboard", dashboard.url());
+    }
     return faces;
+  }
+
+  /** The status document's source ({@code canopy status}, the dashboard's {@code /status.json}). */
+  NodeStatus status() {
+    return status;
+  }
+
+  /** The node's log, its last lines kept. */
+  EventLog events() {
+    return events;
   }
 
   /** The validator role, with {@code --roles validator}. */

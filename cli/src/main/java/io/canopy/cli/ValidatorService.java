@@ -13,11 +13,14 @@ import io.canopy.validator.compute.ComputeVerifier;
 import io.canopy.validator.compute.ReExecutor;
 import io.canopy.validator.compute.ReceiptSampler;
 import io.canopy.validator.ledger.Ledger;
+import io.canopy.validator.records.RecordSource;
+import io.canopy.validator.records.RecordsService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -26,14 +29,20 @@ import java.util.function.Consumer;
  * the bundled all-MiniLM-L6-v2 (the same CID the compute role serves it under).
  */
 final class ValidatorService implements AutoCloseable {
+  /** Requests for settled records that may wait for the ledger at once. */
+  static final int RECORDS_QUEUE = 64;
   private final Ledger ledger;
   private final ValidatorRole role;
   private final List<AutoCloseable> runtimes;
+  /** Reads the ledger for {@code /canopy/records/1.0.0}, off the host's event loop. */
+  private final java.util.concurrent.ExecutorService recordsWorker;
 
-  private ValidatorService(Ledger ledger, ValidatorRole role, List<AutoCloseable> runtimes) {
+  private ValidatorService(Ledger ledger, ValidatorRole role, List<AutoCloseable> runtimes,
+                           java.util.concurrent.ExecutorService recordsWorker) {
     this.ledger = ledger;
     this.role = role;
     this.runtimes = runtimes;
+    this.recordsWorker = recordsWorker;
   }
 
   static ValidatorService start(DaemonNode node, Ed25519PrivateKey key, DaemonNode.NetworkOptions network,
@@ -63,7 +72,16 @@ final class ValidatorService implements AutoCloseable {
         : new ValidatorRole.Config(defaults.networkId(), defaults.epochs(), defaults.validators(), defaults.prices(), defaults.challenges(),
             defaults.settleGrace(), options.turnTimeout(), defaults.callTimeout());
     ValidatorRole role = new ValidatorRole(node.host(), key, ledger, verifier, node.dht(), Clock.systemUTC(), config, log).start();
-    return new ValidatorService(ledger, role, closeables);
+    // Settled records are public: any node reads its earnings from them (spec/settlement.md §7.10).
+    // One reader, and at most RECORDS_QUEUE requests waiting: past that a request's stream is reset at once.
+    java.util.concurrent.ExecutorService recordsWorker = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(RECORDS_QUEUE), r -> {
+          Thread t = new Thread(r, "canopy-records");
+          t.setDaemon(true);
+          return t;
+        });
+    node.host().registerProtocol(RecordsService.PROTOCOL_ID, new RecordsService(RecordSource.fromLedger(ledger), recordsWorker).handler());
+    return new ValidatorService(ledger, role, closeables, recordsWorker);
   }
 
   /** The CID of the bundled MiniLM file, imported as {@code canopy add} would (nothing stored). */
@@ -83,6 +101,7 @@ final class ValidatorService implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    recordsWorker.shutdownNow();
     role.close();
     for (AutoCloseable c : runtimes) {
       c.close();

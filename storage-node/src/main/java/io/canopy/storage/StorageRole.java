@@ -146,6 +146,11 @@ public final class StorageRole implements AutoCloseable {
     return Optional.ofNullable(provider);
   }
 
+  /** The proof-of-access side (its counts of proofs given and refused per epoch), if this node serves storage. */
+  public Optional<PoaProver> prover() {
+    return Optional.ofNullable(poaProver);
+  }
+
   private CompletableFuture<byte[]> serveRequest(Connection connection, byte[] request) {
     StorageMessage message;
     try {

@@ -52,6 +52,13 @@ public final class ComputeProvider implements AutoCloseable {
   /** One lane per (model, task): a GGUF model can serve chat and completion, each with its own slots. */
   private final Map<LaneKey, Lane> lanes = Collections.synchronizedMap(new LinkedHashMap<>());
   private final ScheduledExecutorService timers;
+  /** Since start: jobs answered with a signed receipt, their tokens, and jobs refused or failed (busy, unknown model, errors, timeouts). */
+  private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong servedTokens = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+
+  /** What this node has done since it started: jobs served with a receipt (and their tokens), jobs refused or failed. */
+  public record JobCounts(long served, long tokens, long refused) {}
 
   /**
    * @param epoch the current settlement epoch, written into each receipt
@@ -106,6 +113,10 @@ public final class ComputeProvider implements AutoCloseable {
     return new ComputeMessage.Capabilities(offers);
   }
 
+  public JobCounts jobCounts() {
+    return new JobCounts(served.get(), servedTokens.get(), refused.get());
+  }
+
   /** Jobs of {@code model} running or queued now (for tests and metrics). */
   int admitted(Cid model) {
     int admitted = 0;
@@ -131,6 +142,7 @@ public final class ComputeProvider implements AutoCloseable {
   JobHandle start(JobRequest request, JobOutput out) {
     Lane lane = lanes.get(new LaneKey(request.model(), request.task()));
     if (lane == null) {
+      refused.incrementAndGet();
       boolean served = lanes().stream().anyMatch(l -> l.offer.model().equals(request.model()));
       out.finish(served
           ? new Rejected(Code.BAD_REQUEST, "this node does not serve " + request.model() + " for " + request.task())
@@ -138,6 +150,7 @@ public final class ComputeProvider implements AutoCloseable {
       return why -> {};
     }
     if (!lane.admit()) {
+      refused.incrementAndGet();
       out.finish(new Rejected(Code.BUSY, "all " + config.maxConcurrentJobs() + " slots and " + config.maxQueuedJobs()
           + " queue places for " + lane.offer.name() + " are taken"));
       return why -> {};
@@ -344,6 +357,12 @@ public final class ComputeProvider implements AutoCloseable {
 
     private void answer(ComputeMessage last) {
       if (answered.compareAndSet(false, true)) {
+        if (last instanceof ComputeMessage.Done done) {
+          served.incrementAndGet();
+          servedTokens.addAndGet(done.receipt().usage().totalTokens());
+        } else {
+          refused.incrementAndGet();
+        }
         out.finish(last);
       }
     }

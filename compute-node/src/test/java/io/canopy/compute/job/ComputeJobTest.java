@@ -138,6 +138,8 @@ class ComputeJobTest {
     assertThat(r.usage()).isEqualTo(new Usage(14, 14));
     assertThat(r.epoch()).isEqualTo(11);
     assertThat(r.finishedMillis()).isGreaterThanOrEqualTo(r.startedMillis());
+    // counted before the receipt went out
+    assertThat(node.provider.jobCounts()).isEqualTo(new ComputeProvider.JobCounts(1, 28, 0));
   }
 
   @Test
@@ -291,6 +293,7 @@ class ComputeJobTest {
     assertThat(rejection(compute.submit(node.peerId(), unknown, c -> {}, TIMEOUT))).isEqualTo(Code.UNKNOWN_MODEL);
     JobRequest embedding = new JobRequest("e", ReversingRuntime.MODEL, Task.EMBEDDING, new byte[] {1}, Params.DEFAULT);
     assertThat(rejection(compute.submit(node.peerId(), embedding, c -> {}, TIMEOUT))).isEqualTo(Code.BAD_REQUEST);
+    assertThat(node.provider.jobCounts()).isEqualTo(new ComputeProvider.JobCounts(0, 0, 2));
   }
 
   @Test

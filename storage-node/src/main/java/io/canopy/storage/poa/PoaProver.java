@@ -70,6 +70,12 @@ public final class PoaProver {
     }
   }
 
+  /** How many proofs this node gave and refused for the challenges of one epoch (those that came from a validator). */
+  public record EpochProofs(long epoch, long answered, long refused) {}
+
+  /** Challenge epochs whose counts are kept: the last this many. */
+  public static final int KEPT_EPOCHS = 32;
+
   /** Used until the node is given the network's epoch clock: genesis at Unix 0, one-hour epochs. */
   public static final EpochClock DEFAULT_EPOCHS = new EpochClock(0, EpochClock.DEFAULT_LENGTH_MILLIS);
 
@@ -79,6 +85,8 @@ public final class PoaProver {
   private final EpochClock epochs;
   private final Clock clock;
   private final Predicate<PeerId> validators;
+  /** Per challenge epoch: {answered, refused}; only the last {@link #KEPT_EPOCHS} epochs. */
+  private final java.util.TreeMap<Long, long[]> proofCounts = new java.util.TreeMap<>();
 
   /**
    * @param localBlocks the node's own blockstore, never one that falls back on Bitswap
@@ -212,8 +220,39 @@ public final class PoaProver {
     return OptionalLong.empty();
   }
 
-  /** A {@link PoaMessage.ProofReply} or a {@link Refused} with the reason. */
+  /**
+   * A {@link PoaMessage.ProofReply} or a {@link Refused} with the reason. A challenge that a
+   * validator signed and sent is counted under its epoch, answered or refused ({@link #proofCounts}).
+   */
   public PoaMessage answer(PeerId from, Challenge challenge) {
+    PoaMessage reply = prove(from, challenge);
+    // WRONG_NODE and BAD_SIGNATURE come before the challenge is known to be a validator's; every other answer after.
+    boolean authentic = reply instanceof PoaMessage.ProofReply
+        || reply instanceof Refused r && r.code() != Code.WRONG_NODE && r.code() != Code.BAD_SIGNATURE;
+    if (authentic) {
+      count(challenge.epoch(), reply instanceof PoaMessage.ProofReply);
+    }
+    return reply;
+  }
+
+  private synchronized void count(long epoch, boolean answered) {
+    if (proofCounts.size() >= KEPT_EPOCHS && !proofCounts.containsKey(epoch)) {
+      if (epoch < proofCounts.firstKey()) {
+        return;
+      }
+      proofCounts.pollFirstEntry();
+    }
+    proofCounts.computeIfAbsent(epoch, e -> new long[2])[answered ? 0 : 1]++;
+  }
+
+  /** Proofs given and refused per challenge epoch, for the last {@link #KEPT_EPOCHS} epochs challenged, ascending. */
+  public synchronized List<EpochProofs> proofCounts() {
+    List<EpochProofs> out = new ArrayList<>();
+    proofCounts.forEach((epoch, c) -> out.add(new EpochProofs(epoch, c[0], c[1])));
+    return out;
+  }
+
+  private PoaMessage prove(PeerId from, Challenge challenge) {
     if (!challenge.node().equals(self)) {
       return new Refused(Code.WRONG_NODE, "the challenge is for " + challenge.node() + ", this node is " + self);
     }

@@ -168,6 +168,43 @@ class PoaProverTest {
     assertThat(code(reply)).isEqualTo(Code.UNSUPPORTED);
   }
 
+  @Test
+  void countsProofsGivenAndRefusedPerChallengeEpochForValidatorsChallengesOnly() throws Exception {
+    Dag dag = TestDags.file(20 * 1024, 1024, true, 1, 9);
+    PoaProver prover = prover(dag, "deal");
+    Challenge good = challenge(dag, "deal", EPOCH, 1);
+    prover.answer(VALIDATOR.peerId(), good);
+    prover.answer(VALIDATOR.peerId(), challenge(dag, "deal", EPOCH - 1, 2));
+    prover.answer(VALIDATOR.peerId(), challenge(dag, "deal", EPOCH + 1, 3));
+    assertThat(code(prover.answer(VALIDATOR.peerId(), challenge(dag, "not-held", EPOCH, 4)))).isEqualTo(Code.NOT_HOLDING);
+    assertThat(code(prover.answer(VALIDATOR.peerId(), challenge(dag, "deal", EPOCH - 2, 5)))).isEqualTo(Code.WRONG_EPOCH);
+    // Not a validator's challenge to this node: not counted (anyone could send them, for any epoch).
+    assertThat(code(prover.answer(NODE.peerId(), good))).isEqualTo(Code.BAD_SIGNATURE);
+    Challenge forged = new Challenge(EPOCH + 20, good.dealId(), good.root(), good.node(), good.fileSize(), good.offsets(),
+        good.issuedMillis(), good.deadlineMillis(), good.validator(), NODE.sign(good.signedBytes()));
+    assertThat(code(prover.answer(VALIDATOR.peerId(), forged))).isEqualTo(Code.BAD_SIGNATURE);
+    Challenge other = Challenge.sign(VALIDATOR, EPOCH, "deal", dag.root(), VALIDATOR.peerId(), dag.fileSize(), good.offsets(), 1, 2);
+    assertThat(code(prover.answer(VALIDATOR.peerId(), other))).isEqualTo(Code.WRONG_NODE);
+
+    assertThat(prover.proofCounts()).containsExactly(
+        new PoaProver.EpochProofs(EPOCH - 2, 0, 1),
+        new PoaProver.EpochProofs(EPOCH - 1, 1, 0),
+        new PoaProver.EpochProofs(EPOCH, 1, 1),
+        new PoaProver.EpochProofs(EPOCH + 1, 1, 0));
+
+    // Only the last KEPT_EPOCHS epochs are kept, however long the node runs.
+    for (int i = 0; i < PoaProver.KEPT_EPOCHS + 10; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      long epoch = EPOCHS.epochAt(clock.millis());
+      assertThat(prover.answer(VALIDATOR.peerId(), challenge(dag, "deal", epoch, 100 + i))).isInstanceOf(PoaMessage.ProofReply.class);
+    }
+    List<PoaProver.EpochProofs> kept = prover.proofCounts();
+    assertThat(kept).hasSize(PoaProver.KEPT_EPOCHS);
+    long last = EPOCHS.epochAt(clock.millis());
+    assertThat(kept.get(kept.size() - 1)).isEqualTo(new PoaProver.EpochProofs(last, 1, 0));
+    assertThat(kept.get(0).epoch()).isEqualTo(last - PoaProver.KEPT_EPOCHS + 1);
+  }
+
   private static Code code(PoaMessage m) {
     assertThat(m).isInstanceOf(PoaMessage.Refused.class);
     return ((PoaMessage.Refused) m).code();
