@@ -161,6 +161,12 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
           + "(default: off); its URL is in the ready line's \"http\" map as \"dashboard\".")
   String dashboard;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Settings as JSON: any option here by its long name, e.g. {\"roles\": [\"storage\"], \"storage-max\": \"500GB\", "
+          + "\"bootstrap\": [\"/ip4/…/p2p/…\"]}; options on the command line win (default: HOME/" + DaemonSettings.FILE_NAME
+          + " when it exists).")
+  java.nio.file.Path config;
+
   static final List<String> KNOWN_ROLES = List.of("storage", "gateway", "compute", "validator");
 
   @Override
@@ -168,6 +174,10 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
     return run(() -> {
       Home home = home();
       home.requireInitialized();
+      java.nio.file.Path settings = config != null ? config : home.dir().resolve(DaemonSettings.FILE_NAME);
+      if (config != null || java.nio.file.Files.exists(settings)) {
+        DaemonSettings.apply(spec, settings);
+      }
       for (String role : roles) {
         if (!KNOWN_ROLES.contains(role.trim())) {
           throw new CommandException("--roles: unknown role '" + role + "'; this version has: " + String.join(", ", KNOWN_ROLES));

@@ -90,4 +90,39 @@ class DaemonCommandTest {
     cli.run("ping", "-n", "1", "/ip4/127.0.0.1/tcp/1").failsNaming("/ip4/127.0.0.1/tcp/1");
     cli.run("ping", "not-a-multiaddr").failsNaming("not-a-multiaddr");
   }
+
+  @Test
+  void settingsComeFromTheHomesDaemonJsonAndTheCommandLineWins() throws Exception {
+    Path home = tmp.resolve("home");
+    CliRun cli = new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
+    cli.run("init").ok();
+    // a gateway by the file, overridden to storage on the command line; the listen address and room come from the file
+    java.nio.file.Files.writeString(home.resolve("daemon.json"),
+        "{\"roles\": [\"gateway\"], \"listen\": [\"/ip4/127.0.0.1/tcp/0\"], \"storage-max\": \"1GB\", \"fetch-timeout\": \"5s\"}");
+    Process daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"), Canopy.class.getName(), "--home", home.toString(), "daemon", "--roles", "storage")
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try {
+      JsonNode ready = HomeConfig.JSON.readTree(new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8))
+          .readLine());
+      assertThat(ready.get("roles").toString()).isEqualTo("[\"storage\"]");
+      assertThat(ready.get("addrs").get(0).asText()).startsWith("/ip4/127.0.0.1/tcp/");
+      daemon.destroy();
+      assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      daemon.destroyForcibly();
+    }
+
+    Path bad = tmp.resolve("bad.json");
+    java.nio.file.Files.writeString(bad, "{\"storage-maximum\": \"1GB\"}");
+    cli.run("daemon", "--config", bad.toString()).failsNaming("unknown setting 'storage-maximum'", "storage-max");
+    java.nio.file.Files.writeString(bad, "{\"s3-replicas\": \"three\"}");
+    cli.run("daemon", "--config", bad.toString()).failsNaming("'s3-replicas' must be a whole number");
+    java.nio.file.Files.writeString(bad, "{\"roles\": [\"storage\",");
+    cli.run("daemon", "--config", bad.toString()).failsNaming("bad.json: not JSON");
+    java.nio.file.Files.writeString(bad, "[\"storage\"]");
+    cli.run("daemon", "--config", bad.toString()).failsNaming("expected a JSON object of settings");
+    cli.run("daemon", "--config", tmp.resolve("missing.json").toString()).failsNaming("cannot read the settings file");
+  }
 }
