@@ -35,6 +35,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -53,6 +55,8 @@ final class ComputeService implements AutoCloseable {
   static final Duration FETCH_RETRY_DELAY = Duration.ofSeconds(2);
   /** The bundled embedding model's name, as sentence-transformers publishes it. */
   static final String MINILM_NAME = "all-MiniLM-L6-v2";
+  /** How often a model fetch reports how far it got. */
+  static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
   /** {@code NAME=SOURCE}: what {@code --model} says. */
   record ModelSpec(String name, String source) {
@@ -158,7 +162,9 @@ final class ComputeService implements AutoCloseable {
           throw new IOException("'" + spec.source() + "' is neither a file nor a CID");
         }
         log.accept("model " + spec.name() + ": fetching " + cid);
-        file = fetch(cid);
+        try (AutoCloseable progress = fetchProgress(spec.name(), cid)) {
+          file = fetch(cid);
+        }
       }
       LlamaModel model = LlamaModel.load(file);
       synchronized (loaded) {
@@ -221,6 +227,25 @@ final class ComputeService implements AutoCloseable {
     }
     Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return file;
+  }
+
+  /**
+   * Every few seconds while a model is fetched: how much has arrived, in the log and in {@code
+   * canopy model ls} (the node's Bitswap total since the fetch began, so other transfers count too).
+   */
+  private AutoCloseable fetchProgress(String name, Cid cid) {
+    long start = node.bitswap().stats().bytesReceived();
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "canopy-model-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    ticker.scheduleAtFixedRate(() -> {
+      long mib = (node.bitswap().stats().bytesReceived() - start) >> 20;
+      states.computeIfPresent(name, (k, s) -> new ModelState(k, s.source(), "fetching (" + mib + " MiB)", null, s.tasks(), null));
+      log.accept("model " + name + ": fetching " + cid + ": " + mib + " MiB received");
+    }, PROGRESS_EVERY.toSeconds(), PROGRESS_EVERY.toSeconds(), TimeUnit.SECONDS);
+    return ticker::shutdownNow;
   }
 
   /** Imports a model's bytes as {@code canopy add} would (same CID), pinned, so other nodes can fetch it. */
