@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -55,30 +56,20 @@ class DashboardBrowserTest {
   private static final Duration PAGE_WAIT = Duration.ofSeconds(120);
 
   @TempDir Path tmp;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private TestNodes nodes;
+
+  @BeforeEach
+  void setUp() {
+    nodes = new TestNodes(tmp);
+  }
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
+    nodes.close();
   }
 
-  CliRun cli(Path home) {
-    return new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
-  }
 
-  private Path home(String name) {
-    Path home = tmp.resolve(name);
-    cli(home).run("init").ok();
-    return home;
-  }
 
-  private Daemons.InProcess start(Path home, DaemonNode.Options options) throws Exception {
-    Daemons.InProcess d = Daemons.inProcess(home, options);
-    open.add(d);
-    return d;
-  }
 
   @Test
   void theGatewaysPageShowsTheNodesADealMadeNowAndASettledEpoch() throws Exception {
@@ -86,10 +77,10 @@ class DashboardBrowserTest {
     Assumptions.assumeTrue(ci || Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "headless Chromium is not installed here (apt-get install chromium chromium-driver); CI installs it");
 
-    Path validatorHome = home("v");
-    PeerId validatorId = PeerId.parse(new Home(validatorHome).readConfig().identity().peerId());
-    Path gatewayHome = home("gw");
-    PeerId gatewayId = PeerId.parse(new Home(gatewayHome).readConfig().identity().peerId());
+    Path validatorHome = nodes.home("v");
+    PeerId validatorId = TestNodes.peerId(validatorHome);
+    Path gatewayHome = nodes.home("gw");
+    PeerId gatewayId = TestNodes.peerId(gatewayHome);
     long genesis = System.currentTimeMillis() + 6_000;
     DaemonNode.NetworkOptions network = new DaemonNode.NetworkOptions("dashboard-test", new EpochClock(genesis, EPOCH_MS),
         List.of(validatorId), Prices.of(0, 100, 500), 0);
@@ -100,17 +91,17 @@ class DashboardBrowserTest {
     List<Daemons.InProcess> storage = new ArrayList<>();
     List<Multiaddr> everyone = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      Daemons.InProcess s = start(home("s" + i), new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
+      Daemons.InProcess s = nodes.start(nodes.home("s" + i), new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
           List.copyOf(everyone), DaemonNode.DEFAULT_API_ADDRESS, io.canopy.cli.rpc.RpcConfig.defaults(), Daemons.FETCH_TIMEOUT, true,
           DealCommandTest.FAST_REPAIR, null, null, null).withNetwork(network));
       storage.add(s);
       everyone.add(Multiaddr.parse(s.addr()));
     }
-    Daemons.InProcess validator = start(validatorHome, Daemons.options(List.copyOf(everyone)).withNetwork(network)
+    Daemons.InProcess validator = nodes.start(validatorHome, Daemons.options(List.copyOf(everyone)).withNetwork(network)
         .withValidator(new DaemonNode.ValidatorOptions(null, Duration.ofSeconds(3))));
     everyone.add(Multiaddr.parse(validator.addr()));
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-    Daemons.InProcess gateway = start(gatewayHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
+    Daemons.InProcess gateway = nodes.start(gatewayHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
         List.copyOf(everyone), DaemonNode.DEFAULT_API_ADDRESS, io.canopy.cli.rpc.RpcConfig.defaults(), Daemons.FETCH_TIMEOUT, false,
         DealCommandTest.FAST_REPAIR, null,
         new DaemonNode.GatewayOptions(any, any, any, null, null, List.of(),
@@ -120,7 +111,7 @@ class DashboardBrowserTest {
     assertThat(dashboard).as("the dashboard's URL among the HTTP faces").isNotNull();
 
     // An object put during the test: its deal is what the page must show.
-    JsonNode key = HomeConfig.JSON.readTree(cli(gatewayHome).run("gateway", "keys", "create", "--account", "alice").ok().out());
+    JsonNode key = HomeConfig.JSON.readTree(nodes.cli(gatewayHome).run("gateway", "keys", "create", "--account", "alice").ok().out());
     waitFor(Duration.ofSeconds(30), () -> gateway.node().host().connections().stream().map(c -> c.remotePeer()).distinct().count() >= 4);
     String cid;
     try (S3Client s3 = S3Client.builder().endpointOverride(gateway.node().httpFaces().get("s3"))
@@ -142,7 +133,7 @@ class DashboardBrowserTest {
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort().withLogFile(tmp.resolve("chromedriver.log").toFile()).build();
     WebDriver browser = new ChromeDriver(service, options);
-    open.add(browser::quit);
+    nodes.closeLater(browser::quit);
     browser.get(dashboard.toString());
     // The page re-renders every 2 s: every read goes through the wait, which retries a row replaced under it.
     WebDriverWait wait = new WebDriverWait(browser, PAGE_WAIT, Duration.ofMillis(250));

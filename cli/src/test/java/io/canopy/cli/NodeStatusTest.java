@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -43,43 +44,30 @@ class NodeStatusTest {
   private static final long PRICE = 1_000_000_000L; // per GiB-epoch: ~280,000 for the 300 KB file below
 
   @TempDir Path tmp;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private TestNodes nodes;
+
+  @BeforeEach
+  void setUp() {
+    nodes = new TestNodes(tmp);
+  }
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
+    nodes.close();
   }
 
-  CliRun cli(Path home) {
-    return new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
-  }
 
-  private Path home(String name) {
-    Path home = tmp.resolve(name);
-    cli(home).run("init").ok();
-    return home;
-  }
 
-  private Daemons.InProcess start(Path home, DaemonNode.Options options) throws Exception {
-    Daemons.InProcess d = Daemons.inProcess(home, options);
-    open.add(d);
-    return d;
-  }
 
-  private static PeerId peerId(Path home) throws java.io.IOException {
-    return PeerId.parse(new Home(home).readConfig().identity().peerId());
-  }
 
   @Test
   void statusShowsRolesPeersProofsAndEarningsPerSettledEpoch() throws Exception {
-    Path validatorHome = home("v");
-    Path storageHome = home("s");
-    Path ownerHome = home("o");
-    PeerId validatorId = peerId(validatorHome);
-    PeerId ownerId = peerId(ownerHome);
-    PeerId storageId = peerId(storageHome);
+    Path validatorHome = nodes.home("v");
+    Path storageHome = nodes.home("s");
+    Path ownerHome = nodes.home("o");
+    PeerId validatorId = TestNodes.peerId(validatorHome);
+    PeerId ownerId = TestNodes.peerId(ownerHome);
+    PeerId storageId = TestNodes.peerId(storageHome);
     long genesis = System.currentTimeMillis() + 4_000;
     DaemonNode.NetworkOptions network = new DaemonNode.NetworkOptions("status-test", new EpochClock(genesis, EPOCH_MS),
         List.of(validatorId), Prices.of(0, 100, 500), 0);
@@ -87,21 +75,21 @@ class NodeStatusTest {
       ledger.deposit("user:" + ownerId, 1_000_000_000_000L);
     }
 
-    Daemons.InProcess storage = start(storageHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(),
+    Daemons.InProcess storage = nodes.start(storageHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(),
         DaemonNode.DEFAULT_API_ADDRESS, io.canopy.cli.rpc.RpcConfig.defaults(), Daemons.FETCH_TIMEOUT, true,
         DealCommandTest.FAST_REPAIR, null, null, null).withNetwork(network));
     List<Multiaddr> bootstrap = List.of(Multiaddr.parse(storage.addr()));
-    Daemons.InProcess validator = start(validatorHome, Daemons.options(bootstrap).withNetwork(network)
+    Daemons.InProcess validator = nodes.start(validatorHome, Daemons.options(bootstrap).withNetwork(network)
         .withValidator(new DaemonNode.ValidatorOptions(null, Duration.ofSeconds(3))));
-    Daemons.InProcess owner = start(ownerHome, Daemons.options(List.of(Multiaddr.parse(storage.addr()), Multiaddr.parse(validator.addr())))
+    Daemons.InProcess owner = nodes.start(ownerHome, Daemons.options(List.of(Multiaddr.parse(storage.addr()), Multiaddr.parse(validator.addr())))
         .withNetwork(network).withDashboard(new InetSocketAddress("127.0.0.1", 0)));
 
     Path file = tmp.resolve("photo.bin");
     byte[] bytes = new byte[300_000];
     new Random(7).nextBytes(bytes);
     Files.write(file, bytes);
-    String cid = cli(ownerHome).run("add", "-q", file.toString()).ok().out().trim();
-    cli(ownerHome).run("deal", "create", cid, "--replicas", "1", "--duration", "1h", "--price", String.valueOf(PRICE)).ok();
+    String cid = nodes.cli(ownerHome).run("add", "-q", file.toString()).ok().out().trim();
+    nodes.cli(ownerHome).run("deal", "create", cid, "--replicas", "1", "--duration", "1h", "--price", String.valueOf(PRICE)).ok();
 
     // The storage node proves the deal and is paid for it in a settled epoch, which it reads from the validator.
     waitFor(Duration.ofSeconds(90), () -> earned(storage.node().status().document()) > 0);

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -53,40 +54,30 @@ class ValidatorNetworkTest {
   private static final StorageConfig FAST = DealCommandTest.FAST_REPAIR;
 
   @TempDir Path tmp;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private TestNodes nodes;
+
+  @BeforeEach
+  void setUp() {
+    nodes = new TestNodes(tmp);
+  }
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
+    nodes.close();
   }
 
-  CliRun cli(Path home) {
-    return new CliRun(tmp.resolve("user"), tmp).env("CANOPY_HOME", home.toString());
-  }
 
-  private Path home(String name) {
-    Path home = tmp.resolve(name);
-    cli(home).run("init").ok();
-    return home;
-  }
 
-  private Daemons.InProcess start(Path home, DaemonNode.Options options) throws Exception {
-    Daemons.InProcess d = Daemons.inProcess(home, options);
-    open.add(d);
-    return d;
-  }
 
   @Test
   void honestNodesPassEveryChallengeAndArePaidWhatTheFormulasSayOnEveryValidator() throws Exception {
-    List<Path> validatorHomes = List.of(home("v0"), home("v1"), home("v2"));
+    List<Path> validatorHomes = List.of(nodes.home("v0"), nodes.home("v1"), nodes.home("v2"));
     List<PeerId> validators = new ArrayList<>();
     for (Path h : validatorHomes) {
-      validators.add(peerId(h));
+      validators.add(TestNodes.peerId(h));
     }
-    Path gatewayHome = home("gw");
-    PeerId gatewayId = peerId(gatewayHome);
+    Path gatewayHome = nodes.home("gw");
+    PeerId gatewayId = TestNodes.peerId(gatewayHome);
     // Epoch 0 starts once every node is up; jobs and deals of the warm-up land in epochs 0 and 1.
     long genesis = System.currentTimeMillis() + 12_000;
     DaemonNode.NetworkOptions network = new DaemonNode.NetworkOptions("devnet-test", new EpochClock(genesis, EPOCH_MS), validators,
@@ -98,28 +89,28 @@ class ValidatorNetworkTest {
       }
     }
 
-    Daemons.InProcess seed = start(home("s0"), storageOptions(List.of(), network));
+    Daemons.InProcess seed = nodes.start(nodes.home("s0"), storageOptions(List.of(), network));
     List<Multiaddr> bootstrap = List.of(Multiaddr.parse(seed.addr()));
     List<Daemons.InProcess> storage = new ArrayList<>(List.of(seed));
     for (int i = 1; i < 5; i++) {
-      storage.add(start(home("s" + i), storageOptions(bootstrap, network)));
+      storage.add(nodes.start(nodes.home("s" + i), storageOptions(bootstrap, network)));
     }
-    Daemons.InProcess compute = start(home("c"), Daemons.options(bootstrap).withNetwork(network)
+    Daemons.InProcess compute = nodes.start(nodes.home("c"), Daemons.options(bootstrap).withNetwork(network)
         .withCompute(new DaemonNode.ComputeOptions(List.of(), io.canopy.compute.job.ComputeConfig.DEFAULT, null)));
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-    Daemons.InProcess gateway = start(gatewayHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap,
+    Daemons.InProcess gateway = nodes.start(gatewayHome, new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap,
         DaemonNode.DEFAULT_API_ADDRESS, io.canopy.cli.rpc.RpcConfig.defaults(), Daemons.FETCH_TIMEOUT, false, FAST, null,
         new DaemonNode.GatewayOptions(any, any, any, any, null, List.of(),
             new io.canopy.gateway.s3.data.DealKeeper.Config(3, 3, Duration.ofHours(1), DEAL_PRICE, Duration.ofMinutes(10))),
         null).withNetwork(network));
     List<Daemons.InProcess> validatorNodes = new ArrayList<>();
     for (Path h : validatorHomes) {
-      validatorNodes.add(start(h, Daemons.options(bootstrap).withNetwork(network)
+      validatorNodes.add(nodes.start(h, Daemons.options(bootstrap).withNetwork(network)
           .withValidator(new DaemonNode.ValidatorOptions(null, Duration.ofSeconds(3)))));
     }
 
     // Two objects, each held by 3 of the 5 storage nodes before its PUT is acknowledged (W = R = 3).
-    JsonNode key = HomeConfig.JSON.readTree(cli(gatewayHome).run("gateway", "keys", "create", "--account", "alice").ok().out());
+    JsonNode key = HomeConfig.JSON.readTree(nodes.cli(gatewayHome).run("gateway", "keys", "create", "--account", "alice").ok().out());
     waitFor(Duration.ofSeconds(30), () -> gateway.node().dht().findProviders(io.canopy.storage.StorageRole.SERVICE_KEY, 8).join().size() >= 5);
     try (S3Client s3 = S3Client.builder().endpointOverride(gateway.node().gateway().orElseThrow().urls().get("s3"))
         .region(Region.US_EAST_1).forcePathStyle(true)
@@ -190,7 +181,7 @@ class ValidatorNetworkTest {
       }
     }
     for (long e = firstSteady; e <= last; e++) {
-      JsonNode export = HomeConfig.JSON.readTree(cli(validatorHomes.get(1)).run("ledger", "export", "--epoch", String.valueOf(e),
+      JsonNode export = HomeConfig.JSON.readTree(nodes.cli(validatorHomes.get(1)).run("ledger", "export", "--epoch", String.valueOf(e),
           "--format", "json").ok().out());
       Map<String, Long> storagePaid = new TreeMap<>();
       for (JsonNode p : export.path("postings")) {
@@ -210,7 +201,7 @@ class ValidatorNetworkTest {
     // The jobs were re-run and paid once, in the record after their epoch.
     long computePostings = 0;
     for (long e = 0; e <= last; e++) {
-      JsonNode export = HomeConfig.JSON.readTree(cli(validatorHomes.get(2)).run("ledger", "export", "--epoch", String.valueOf(e),
+      JsonNode export = HomeConfig.JSON.readTree(nodes.cli(validatorHomes.get(2)).run("ledger", "export", "--epoch", String.valueOf(e),
           "--format", "json").ok().out());
       for (JsonNode p : export.path("postings")) {
         if (p.path("kind").asText().equals("compute") && p.path("account").asText().equals("user:alice")) {
@@ -220,7 +211,7 @@ class ValidatorNetworkTest {
     }
     assertThat(computePostings).isEqualTo(5);
     for (Path h : validatorHomes) {
-      assertThat(cli(h).run("ledger", "verify").ok().out()).startsWith("ledger OK");
+      assertThat(nodes.cli(h).run("ledger", "verify").ok().out()).startsWith("ledger OK");
     }
     String log = String.join("\n", validatorNodes.get(0).log());
     assertThat(log).contains("validator: epoch " + firstSteady + " settled").doesNotContain("FRAUD");
@@ -236,7 +227,7 @@ class ValidatorNetworkTest {
     long after = clock.epochAt(System.currentTimeMillis()) + 1;
     waitFor(Duration.ofMillis(3 * EPOCH_MS + 60_000),
         () -> validatorNodes.stream().allMatch(v -> v.node().validator().orElseThrow().role().record(after).isPresent()));
-    JsonNode export = HomeConfig.JSON.readTree(cli(validatorHomes.get(0)).run("ledger", "export", "--epoch", String.valueOf(after),
+    JsonNode export = HomeConfig.JSON.readTree(nodes.cli(validatorHomes.get(0)).run("ledger", "export", "--epoch", String.valueOf(after),
         "--format", "json").ok().out());
     List<String> paidReplicas = new ArrayList<>();
     export.path("postings").forEach(p -> {
@@ -248,9 +239,6 @@ class ValidatorNetworkTest {
     assertThat(paidReplicas).as("epoch %d after %s lost its blocks", after, lost).containsAll(kept).noneMatch(k -> k.endsWith(" " + lost));
   }
 
-  private static PeerId peerId(Path home) throws java.io.IOException {
-    return PeerId.parse(new Home(home).readConfig().identity().peerId());
-  }
 
   private DaemonNode.Options storageOptions(List<Multiaddr> bootstrap, DaemonNode.NetworkOptions network) {
     return new DaemonNode.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), bootstrap, DaemonNode.DEFAULT_API_ADDRESS,
@@ -305,6 +293,6 @@ class ValidatorNetworkTest {
   }
 
   private void awaitModel(Path home) throws Exception {
-    waitFor(Duration.ofSeconds(90), () -> cli(home).run("model", "ls").ok().out().lines().anyMatch(l -> l.startsWith("all-MiniLM-L6-v2  serving")));
+    waitFor(Duration.ofSeconds(90), () -> nodes.cli(home).run("model", "ls").ok().out().lines().anyMatch(l -> l.startsWith("all-MiniLM-L6-v2  serving")));
   }
 }
