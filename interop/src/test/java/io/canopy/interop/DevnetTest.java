@@ -2,6 +2,8 @@ package io.canopy.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,24 +25,36 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every example under {@code examples/}, run exactly as {@code examples/README.md} says, against
- * one {@code ./canopy devnet} (3 storage nodes, 1 compute node serving MiniLM and the tiny test
- * GGUF as the chat model {@code tiny}, 1 validator, a gateway): {@code npm ci} then
- * {@code npm start} in each Node.js example, {@code mvn -q -f examples/s3-java/pom.xml compile
- * exec:java} for the Java one, each with {@code CANOPY_DEVNET} set to the devnet's JSON line.
+ * {@code ./canopy devnet} as a user meets it, on one devnet of separate processes (the default
+ * shape, with the tiny test GGUF as the chat model {@code tiny}), in order:
  *
- * <p>The CIDs the examples print must be the CID {@code canopy add --only-hash} gives the same
- * bytes (and the IPFS gateway must serve those bytes under it); the search must rank the file that
- * obviously answers each query first; the chat must stream text. Needs Node.js 20+ with npm and
- * Maven on the PATH.
+ * <ol>
+ *   <li>the README's quick start: the three pasted commands work — an {@code aws s3 cp}, a {@code
+ *       curl /ipfs/CID} of what was put, a {@code curl /v1/embeddings};</li>
+ *   <li>every example under {@code examples/}, run exactly as {@code examples/README.md} says
+ *       ({@code npm ci} then {@code npm start}, or {@code mvn -q -f examples/s3-java/pom.xml compile
+ *       exec:java}) with {@code CANOPY_DEVNET} set to the devnet's JSON line: the CIDs they print
+ *       are what {@code canopy add --only-hash} gives the same bytes (and the IPFS gateway serves
+ *       those bytes), the search ranks the file that obviously answers each query first, the chat
+ *       streams text;</li>
+ *   <li>Ctrl-C (SIGTERM) stops every node; started again on the same {@code --dir} it is the same
+ *       network: same keys, and the object is still there.</li>
+ * </ol>
+ *
+ * Needs Node.js 20+ with npm, Maven, the AWS CLI and curl on the PATH.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Tag("interop")
-class ExamplesTest {
+class DevnetTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration NPM_CI_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
   private static final Pattern CID_LINE = Pattern.compile("(?m)^cid (\\S+)$");
@@ -55,9 +69,59 @@ class ExamplesTest {
 
   @BeforeAll
   static void startDevnet() throws Exception {
+    devnet = DevnetProcess.start(tmp.resolve("devnet"), tmp, devnetArgs());
+  }
+
+  /** The README's main command, with the chat model the chat example needs. */
+  private static String[] devnetArgs() {
     Path tiny = DevnetProcess.repo().resolve("compute-node/src/test/resources/llm/tiny-f32.gguf").toAbsolutePath();
-    assertThat(tiny).exists();
-    devnet = DevnetProcess.start(tmp.resolve("devnet"), tmp, "--storage", "3", "--validators", "1", "--model", "tiny=" + tiny);
+    return new String[] {"--model", "tiny=" + tiny};
+  }
+
+  /** One pasted command line, run by bash with the printed keys exported; its stdout. */
+  private static String sh(JsonNode e, String command) throws Exception {
+    ProcessBuilder b = new ProcessBuilder("bash", "-c", command).directory(DevnetProcess.repo().toFile())
+        .redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("commands.err").toFile()));
+    b.environment().putAll(Map.of("AWS_ACCESS_KEY_ID", e.path("accessKeyId").asText(), "AWS_SECRET_ACCESS_KEY",
+        e.path("secretAccessKey").asText(), "AWS_DEFAULT_REGION", "us-east-1"));
+    Process run = b.start();
+    String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as("%s (stderr: %s)", command, Files.readString(tmp.resolve("commands.err"))).isZero();
+    return out;
+  }
+
+  @Test
+  @Order(1)
+  void theReadmesQuickStartWorks() throws Exception {
+    JsonNode e = devnet.endpoints();
+    assertThat(e.fieldNames()).toIterable()
+        .contains("s3", "accessKeyId", "secretAccessKey", "ipfsGateway", "rpc", "openai", "apiKey", "dashboard");
+    String s3 = e.path("s3").asText();
+    sh(e, "aws --endpoint-url " + s3 + " s3 mb s3://demo");
+    sh(e, "aws --endpoint-url " + s3 + " s3 cp README.md s3://demo/");
+    String cid = sh(e, "aws --endpoint-url " + s3 + " s3api head-object --bucket demo --key README.md --query Metadata.cid --output text")
+        .trim();
+    assertThat(cid).startsWith("Qm");
+    String page = sh(e, "curl -sSf " + e.path("ipfsGateway").asText() + "/ipfs/" + cid);
+    assertThat(page).isEqualTo(Files.readString(DevnetProcess.repo().resolve("README.md")));
+    JsonNode embedding = JSON.readTree(sh(e, "curl -sSf " + e.path("openai").asText() + "/embeddings -H 'Authorization: Bearer "
+        + e.path("apiKey").asText() + "' -H 'Content-Type: application/json' -d '{\"model\":\"all-MiniLM-L6-v2\",\"input\":\"hello\"}'"));
+    assertThat(embedding.path("data").get(0).path("embedding").size()).isEqualTo(384);
+  }
+
+  @Test
+  @Order(9)
+  void ctrlCStopsEveryNodeAndARestartOnTheSameDirIsTheSameNetwork() throws Exception {
+    JsonNode before = devnet.endpoints();
+    assertThat(devnet.nodes()).as("node processes").hasSizeGreaterThanOrEqualTo(10);
+    devnet.stop(); // SIGTERM, as Ctrl-C; fails unless the devnet and every node exit
+    devnet = null;
+    devnet = DevnetProcess.start(tmp.resolve("devnet"), tmp, devnetArgs());
+    JsonNode after = devnet.endpoints();
+    assertThat(after.path("accessKeyId").asText()).isEqualTo(before.path("accessKeyId").asText());
+    String back = sh(after, "aws --endpoint-url " + after.path("s3").asText() + " s3 cp s3://demo/README.md -");
+    assertThat(back).isEqualTo(Files.readString(DevnetProcess.repo().resolve("README.md")));
   }
 
   @AfterAll
@@ -68,6 +132,7 @@ class ExamplesTest {
   }
 
   @Test
+  @Order(2)
   void theJavaSdkExampleUploadsAndDownloads() throws Exception {
     // 700 000 bytes: three full 256 KiB chunks and a partial one, so the CID is a DAG's root.
     Path file = tmp.resolve("java-upload.bin");
@@ -83,6 +148,7 @@ class ExamplesTest {
   }
 
   @Test
+  @Order(3)
   void theNodeAppPutsThroughS3AndReadsByCidThroughKuboRpc() throws Exception {
     Path app = examples().resolve("node-app");
     npmCi(app);
@@ -109,6 +175,7 @@ class ExamplesTest {
   }
 
   @Test
+  @Order(4)
   void semanticSearchRanksTheMatchingFileFirst() throws Exception {
     Path search = examples().resolve("semantic-search");
     npmCi(search);
@@ -137,6 +204,7 @@ class ExamplesTest {
   }
 
   @Test
+  @Order(5)
   void theChatExampleStreamsAnAnswer() throws Exception {
     Path chat = examples().resolve("chat");
     npmCi(chat);
