@@ -49,9 +49,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Consumer;
 
@@ -70,6 +74,7 @@ import java.util.function.Consumer;
 final class DaemonNode implements AutoCloseable {
   /** How often the gateway asks compute nodes what they serve (and how busy they are). */
   static final Duration DIRECTORY_REFRESH = Duration.ofSeconds(5);
+  static final Duration REBOOTSTRAP_INTERVAL = Duration.ofSeconds(10);
   /** Where the API listens unless told otherwise: loopback, a port the OS picks. */
   static final InetSocketAddress DEFAULT_API_ADDRESS = new InetSocketAddress("127.0.0.1", 0);
 
@@ -288,20 +293,48 @@ final class DaemonNode implements AutoCloseable {
     endpoint.write(home.apiFile()); // last: once it exists, commands come here
     stack.add(() -> Files.deleteIfExists(home.apiFile()));
 
-    for (Multiaddr peer : options.bootstrap()) {
-      host.connect(peer).whenComplete((c, e) -> {
-        if (e != null) {
-          log.accept("bootstrap " + peer + " failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
-        }
-      });
-    }
     if (!options.bootstrap().isEmpty()) {
-      dht.bootstrap(options.bootstrap()).whenComplete((v, e) -> {
-        if (e != null) {
-          log.accept("DHT bootstrap failed: " + ErrorReport.oneLine(String.valueOf(e.getMessage())));
+      startBootstrap(options.bootstrap(), dht);
+    }
+  }
+
+  /**
+   * Joins the network through the bootstrap peers, and again whenever this node has no connection at
+   * all: at start the seed may be slow or down, and a node cut off (a partition, a suspended laptop)
+   * must find its way back without a restart. Checks every {@link #REBOOTSTRAP_INTERVAL}; logs the
+   * first failure of a streak and the recovery, not every attempt.
+   */
+  private void startBootstrap(List<Multiaddr> peers, KadDht dht) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "canopy-bootstrap");
+      t.setDaemon(true);
+      return t;
+    });
+    stack.add(timer::shutdownNow);
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicBoolean running = new AtomicBoolean();
+    Runnable attempt = () -> {
+      if (!host.connections().isEmpty() || !running.compareAndSet(false, true)) {
+        return;
+      }
+      List<CompletableFuture<?>> tries = new ArrayList<>();
+      for (Multiaddr peer : peers) {
+        tries.add(host.connect(peer));
+      }
+      tries.add(dht.bootstrap(peers));
+      CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+        running.set(false);
+        boolean joined = !host.connections().isEmpty();
+        if (!joined && failing.compareAndSet(false, true)) {
+          log.accept("bootstrap failed (retrying every " + REBOOTSTRAP_INTERVAL.toSeconds() + " s while this node has no peers): "
+              + (e == null ? "no peer reached" : ErrorReport.oneLine(String.valueOf(Futures.cause(e).getMessage()))));
+        } else if (joined && failing.compareAndSet(true, false)) {
+          log.accept("bootstrap succeeded: connected to " + host.connections().size() + " peers");
         }
       });
-    }
+    };
+    timer.execute(attempt);
+    timer.scheduleWithFixedDelay(attempt, REBOOTSTRAP_INTERVAL.toMillis(), REBOOTSTRAP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**

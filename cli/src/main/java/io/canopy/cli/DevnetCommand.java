@@ -77,6 +77,14 @@ final class DevnetCommand extends CanopyCommand implements Callable<Integer> {
       description = "A model the compute nodes serve besides MiniLM (repeatable), e.g. a chat GGUF: --model tinyllama=./tinyllama.gguf.")
   List<String> models = new ArrayList<>();
 
+  @Option(names = "--repair-interval", paramLabel = "DURATION", defaultValue = "1m",
+      description = "How often the gateway checks the replicas of its deals (default ${DEFAULT-VALUE}).")
+  String repairInterval;
+
+  @Option(names = "--replica-grace", paramLabel = "DURATION", defaultValue = "5m",
+      description = "How long a replica may fail its checks before the gateway replaces it (default ${DEFAULT-VALUE}).")
+  String replicaGrace;
+
   @Option(names = "--s3", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9000", description = "S3 API (default ${DEFAULT-VALUE}).")
   String s3;
 
@@ -253,7 +261,8 @@ final class DevnetCommand extends CanopyCommand implements Callable<Integer> {
     cmd.addAll(spec.flags());
     cmd.addAll(extra);
     if (spec.roles().equals("gateway")) {
-      cmd.addAll(List.of("--s3", s3, "--ipfs-gateway", ipfsGateway, "--rpc", rpc, "--openai", openAi));
+      cmd.addAll(List.of("--s3", s3, "--ipfs-gateway", ipfsGateway, "--rpc", rpc, "--openai", openAi, "--repair-interval",
+          repairInterval, "--replica-grace", replicaGrace));
     }
     if (spec.roles().equals("compute")) {
       models.forEach(m -> cmd.addAll(List.of("--model", m)));
