@@ -46,16 +46,20 @@ final class DevnetProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code ./canopy devnet --json --dir DIR --epoch-length 5s} with every face on a free
-   * port, plus {@code extraArgs} ({@code --storage 3}, {@code --model NAME=FILE}, …), and returns
+   * Starts {@code ./canopy devnet --json --dir DIR --epoch-length 5s} with every face not named in
+   * {@code extraArgs} on a free port, plus {@code extraArgs} ({@code --storage 3}, {@code --model NAME=FILE}, …), and returns
    * once it printed its JSON line (at most 4 minutes).
    *
    * @param logs where {@code devnet.err} (the devnet's stderr) is appended
    */
   static DevnetProcess start(Path dir, Path logs, String... extraArgs) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", "./canopy", "devnet", "--json", "--dir", dir.toString(),
-        "--epoch-length", "5s", "--s3", "127.0.0.1:0", "--ipfs-gateway", "127.0.0.1:0", "--rpc", "127.0.0.1:0",
-        "--openai", "127.0.0.1:0"));
+        "--epoch-length", "5s"));
+    for (String face : List.of("--s3", "--ipfs-gateway", "--rpc", "--openai")) {
+      if (!List.of(extraArgs).contains(face)) { // a caller that restarts the gateway keeps its faces on fixed ports
+        command.addAll(List.of(face, "127.0.0.1:0"));
+      }
+    }
     command.addAll(List.of(extraArgs));
     Files.createDirectories(logs);
     Path err = logs.resolve("devnet.err");
