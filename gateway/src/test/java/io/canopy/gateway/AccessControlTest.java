@@ -227,13 +227,27 @@ class AccessControlTest {
         .uploadId(bobsUpload).partNumber(1)));
     assertThat(partCopy.awsErrorDetails().errorCode()).isEqualTo("AccessDenied");
     assertThat(asBob.listParts(b -> b.bucket("bob-bucket").key("loot").uploadId(bobsUpload)).parts()).isEmpty();
+    // Alice's upload id is no capability: under bob's own bucket (same key) it names no upload.
+    asBob.putObject(b -> b.bucket("bob-bucket").key("x"), RequestBody.fromString("bob's x"));
+    for (Runnable withAlicesId : List.<Runnable>of(
+        () -> asBob.uploadPart(b -> b.bucket("bob-bucket").key("big.bin").uploadId(upload).partNumber(1),
+            RequestBody.fromString("bob's part")),
+        () -> asBob.listParts(b -> b.bucket("bob-bucket").key("big.bin").uploadId(upload)),
+        () -> asBob.completeMultipartUpload(b -> b.bucket("bob-bucket").key("big.bin").uploadId(upload)
+            .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag("\"x\"").build()))),
+        () -> asBob.abortMultipartUpload(b -> b.bucket("bob-bucket").key("big.bin").uploadId(upload)))) {
+      S3Exception e = catchThrowableOfType(S3Exception.class, withAlicesId::run);
+      assertThat(e).isNotNull();
+      assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchUpload");
+    }
     // Tag writes are not implemented for anybody: nothing to take, and the object is unchanged.
     S3Exception tagging = catchThrowableOfType(S3Exception.class, () -> asBob.putObjectTagging(b -> b.bucket(PRIVATE)
         .key(SECRET_KEY).tagging(t -> t.tagSet(Tag.builder().key("owner").value("bob").build()))));
     assertThat(tagging.statusCode()).isIn(403, 501);
     // Bob's own listings show nothing of alice's.
     assertThat(asBob.listBuckets().buckets()).extracting(b -> b.name()).containsExactly("bob-bucket");
-    assertThat(asBob.listObjectsV2(b -> b.bucket("bob-bucket")).contents()).isEmpty();
+    assertThat(asBob.listObjectsV2(b -> b.bucket("bob-bucket")).contents()).extracting(o -> o.key())
+        .containsExactly("x");
 
     assertAliceIntact();
   }
