@@ -444,11 +444,38 @@ final class KuboRpcRoutes {
     List<String> parts = new ArrayList<>(List.of(trimmed.split("/")));
     parts.removeIf(String::isEmpty);
     String name = parts.get(parts.size() - 1);
+    checkEntryNames(exporter, root);
     long now = System.currentTimeMillis() / 1000;
     try (OutputStream out = call.respondStream("application/x-tar", -1)) {
       TarStream tar = new TarStream(out, now);
       writeTree(exporter, root, name, tar);
       tar.finish();
+    }
+  }
+
+  /**
+   * Refuses, before the first byte of the tar, a tree with an entry name that would point outside
+   * it once extracted ({@code ..}, {@code .}, a slash or backslash, NUL, empty) or two entries of
+   * one folder with the same name (a symlink, then a file written through it). Any DAG can hold
+   * such links; a tar entry {@code root/../../x} would be written by a careless extractor outside
+   * the folder it extracts into.
+   */
+  private static void checkEntryNames(Exporter exporter, Exporter.Resolved node) throws IOException {
+    if (node.type() != UnixFsType.DIRECTORY && node.type() != UnixFsType.HAMT_SHARD) {
+      return;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Exporter.DirEntry e : exporter.list(node.cid())) {
+      String n = e.name();
+      if (n.isEmpty() || n.equals(".") || n.equals("..") || n.indexOf('/') >= 0 || n.indexOf('\\') >= 0
+          || n.indexOf('\0') >= 0) {
+        throw RpcException.badRequest("directory " + node.cid() + " has an unsafe entry name '" + n.replace("\0", "\\0")
+            + "': it is not written to a tar");
+      }
+      if (!names.add(n)) {
+        throw RpcException.badRequest("directory " + node.cid() + " has two entries named '" + n + "'");
+      }
+      checkEntryNames(exporter, exporter.resolve(e.cid().toString()));
     }
   }
 

@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -125,7 +127,16 @@ public final class Exporter {
     switch (node.type()) {
       case DIRECTORY, HAMT_SHARD -> {
         Files.createDirectories(target);
-        for (DirEntry e : list(cid)) {
+        // Two entries with one name would let the first (a symlink to anywhere) redirect the
+        // second's writes out of the target: a DAG can hold that, a folder cannot, so it is refused.
+        List<DirEntry> entries = list(cid);
+        Set<String> names = new HashSet<>();
+        for (DirEntry e : entries) {
+          if (!names.add(e.name())) {
+            throw new UnixFsException("directory " + cid + " has two entries named '" + e.name() + "'");
+          }
+        }
+        for (DirEntry e : entries) {
           get(e.cid(), target.resolve(safeName(e.name(), cid)));
         }
       }
