@@ -7,6 +7,7 @@ import io.canopy.identity.PublicKeys;
 import io.canopy.protobuf.ProtoReader;
 import io.canopy.protobuf.ProtoWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A Canopy DHT record: a payload that a peer publishes under its own name, stored at key
@@ -63,7 +64,8 @@ public record SignedRecord(PeerId author, String name, long sequence, byte[] pay
 
   /**
    * Parses and verifies the record stored under {@code key}: the key names the author and the
-   * name, the envelope's public key is the author's and its signature is valid.
+   * name in the form {@link #key(PeerId, String)} writes, the envelope's public key is the
+   * author's and its signature is valid.
    */
   public static SignedRecord verify(byte[] key, byte[] value) {
     if (!NAMESPACE.equals(RecordKeys.namespace(key))) {
@@ -85,6 +87,12 @@ public record SignedRecord(PeerId author, String name, long sequence, byte[] pay
       checkName(name);
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(e.getMessage(), e);
+    }
+    // One record, one key: the author as base58btc (not a CID form of it) and the name as valid
+    // UTF-8, exactly as key(author, name) writes it. Otherwise the record read back would name a
+    // key it was not stored or signed under (a name's invalid UTF-8 reads as U+FFFD).
+    if (!Arrays.equals(key, key(author, name))) {
+      throw new InvalidRecordException("key is not in its canonical form " + RecordKeys.describe(key(author, name)));
     }
     byte[] publicKey = null;
     long sequence = 0;

@@ -67,6 +67,36 @@ class KadRecordsTest {
         .hasMessageContaining("signature");
   }
 
+  /**
+   * Found by P2pDecodersFuzzTest (crash-signed-record-under-non-canonical-key): a record its author
+   * signed under a key naming it in CID form, or with a name that is not UTF-8, verified, and the
+   * record read back named another key ({@code /canopy/12D3…/} plus U+FFFD for a 0xbb name).
+   */
+  @Test
+  void aRecordSignedUnderANonCanonicalKeyIsRefused() {
+    String peer = ALICE.peerId().toString();
+    byte[] badUtf8Name = java.util.Arrays.copyOf(utf8("/canopy/" + peer + "/"), ("/canopy/" + peer + "/").length() + 1);
+    badUtf8Name[badUtf8Name.length - 1] = (byte) 0xbb;
+    byte[] cidAuthor = utf8("/canopy/" + ALICE.peerId().toCidString(io.canopy.multiformats.Multibase.BASE36) + "/capacity");
+    for (byte[] key : List.of(badUtf8Name, cidAuthor)) {
+      byte[] value = signedUnder(ALICE, key, 3, utf8("12 TiB"));
+      assertThatThrownBy(() -> validation.validate(key, value))
+          .isInstanceOf(InvalidRecordException.class)
+          .hasMessageContaining("canonical form");
+    }
+    byte[] canonical = SignedRecord.key(ALICE.peerId(), "capacity");
+    assertThat(SignedRecord.verify(canonical, signedUnder(ALICE, canonical, 3, utf8("12 TiB"))).key()).isEqualTo(canonical);
+  }
+
+  /** The envelope {@code identity} signs for {@code key}, whatever the key's form (SignedRecord.sign writes only canonical ones). */
+  private static byte[] signedUnder(Ed25519PrivateKey identity, byte[] key, long sequence, byte[] payload) {
+    byte[] body = new io.canopy.protobuf.ProtoWriter().bytes(1, key).varint(2, sequence).bytes(3, payload).toByteArray();
+    byte[] signed = java.util.Arrays.copyOf(SignedRecord.DOMAIN, SignedRecord.DOMAIN.length + body.length);
+    System.arraycopy(body, 0, signed, SignedRecord.DOMAIN.length, body.length);
+    return new io.canopy.protobuf.ProtoWriter().bytes(1, identity.publicKey().toProtobuf()).varint(2, sequence).bytes(3, payload)
+        .bytes(4, identity.sign(signed)).toByteArray();
+  }
+
   @Test
   void selectTakesTheHighestSequenceAndTheEarliestOnATie() {
     byte[] key = SignedRecord.key(ALICE.peerId(), "n");

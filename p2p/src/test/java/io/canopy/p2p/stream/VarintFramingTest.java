@@ -47,4 +47,22 @@ class VarintFramingTest {
         .hasMessageContaining("624485");
     reader.finishAndReleaseAll();
   }
+
+  /**
+   * Found by P2pDecodersFuzzTest (crash-frame-after-refused-length): after refusing a length the
+   * decoder went on reading the announced payload as frames, on the next read and again when the
+   * channel closed, so a peer could smuggle a frame past the refusal to a handler that had already
+   * closed the stream.
+   */
+  @Test
+  void nothingIsReadAfterARefusedLength() {
+    EmbeddedChannel reader = new EmbeddedChannel(new VarintFrameDecoder(4));
+    // 7 (over the limit of 4), then the 7 announced bytes, which hold two well-formed frames.
+    byte[] wire = {7, 2, 'h', 'i', 3, 'y', 'o', 'u'};
+    assertThatThrownBy(() -> reader.writeInbound(Unpooled.wrappedBuffer(wire, 0, 3)))
+        .isInstanceOf(TooLongFrameException.class)
+        .hasMessageContaining("7 bytes");
+    assertThat(reader.writeInbound(Unpooled.wrappedBuffer(wire, 3, wire.length - 3))).isFalse();
+    assertThat(reader.finishAndReleaseAll()).isFalse(); // closing decodes nothing either
+  }
 }

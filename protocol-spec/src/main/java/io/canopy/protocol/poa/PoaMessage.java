@@ -151,7 +151,11 @@ public sealed interface PoaMessage {
   record Refused(Code code, String reason) implements PoaMessage {
     public Refused {
       Objects.requireNonNull(code, "code");
-      reason = reason == null ? "" : reason.length() > MAX_REASON_LENGTH ? reason.substring(0, MAX_REASON_LENGTH) : reason;
+      // Cut at MAX_REASON_LENGTH chars, but not between the two halves of a surrogate pair: a lone
+      // half encodes as '?', so the reason would change when it is re-encoded and read again.
+      reason = reason == null ? "" : reason.length() > MAX_REASON_LENGTH
+          ? reason.substring(0, MAX_REASON_LENGTH - (Character.isHighSurrogate(reason.charAt(MAX_REASON_LENGTH - 1)) ? 1 : 0))
+          : reason;
     }
   }
 

@@ -44,7 +44,11 @@ public record Verdict(long epoch, String dealId, PeerId node, PeerId validator, 
     Objects.requireNonNull(validator, "validator");
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(signature, "signature");
-    reason = reason == null ? "" : reason.length() > MAX_REASON_LENGTH ? reason.substring(0, MAX_REASON_LENGTH) : reason;
+    // Cut at MAX_REASON_LENGTH chars, but not between the two halves of a surrogate pair: a lone
+    // half encodes as '?', so the reason would change when it is re-encoded and read again.
+    reason = reason == null ? "" : reason.length() > MAX_REASON_LENGTH
+        ? reason.substring(0, MAX_REASON_LENGTH - (Character.isHighSurrogate(reason.charAt(MAX_REASON_LENGTH - 1)) ? 1 : 0))
+        : reason;
     signature = signature.clone();
     if (epoch < 0 || proofBytes < 0 || verifyMicros < 0) {
       throw new PoaMessageException("epoch, proof bytes and verify time must not be negative");

@@ -249,4 +249,16 @@ class ComputeMessageTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  /**
+   * A reason over MAX_REASON_LENGTH chars is cut; the cut must not split a surrogate pair, whose
+   * lone high half would be re-encoded as '?' (noticed while writing ProtocolSpecDecodersFuzzTest).
+   */
+  @Test
+  void aLongRejectionReasonIsCutBetweenCharactersNotInsideOne() {
+    String reason = "a".repeat(ComputeMessage.MAX_REASON_LENGTH - 1) + "\uD83C\uDF33" + "b";
+    ComputeMessage.Rejected r = new ComputeMessage.Rejected(ComputeMessage.Code.BUSY, reason);
+    assertThat(r.reason()).isEqualTo("a".repeat(ComputeMessage.MAX_REASON_LENGTH - 1));
+    assertThat(ComputeCodec.decode(ComputeCodec.encode(r))).isEqualTo(r);
+  }
 }

@@ -163,4 +163,20 @@ class PoaMessagesTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  /**
+   * A reason over MAX_REASON_LENGTH chars is cut; the cut must not split a surrogate pair, whose
+   * lone high half would be re-encoded as '?' (noticed while writing ProtocolSpecDecodersFuzzTest).
+   */
+  @Test
+  void aLongRefusalOrVerdictReasonIsCutBetweenCharactersNotInsideOne() {
+    String reason = "a".repeat(PoaMessage.MAX_REASON_LENGTH - 1) + "\uD83C\uDF33" + "b";
+    PoaMessage.Refused r = new PoaMessage.Refused(PoaMessage.Code.INTERNAL, reason);
+    assertThat(r.reason()).isEqualTo("a".repeat(PoaMessage.MAX_REASON_LENGTH - 1));
+    assertThat(PoaCodec.decode(PoaCodec.encode(r), 1)).isEqualTo(r);
+    Verdict v = Verdict.sign(VALIDATOR, 3, "d", NODE.peerId(), Verdict.Result.FAIL, reason, 1, 1);
+    assertThat(v.reason()).isEqualTo("a".repeat(Verdict.MAX_REASON_LENGTH - 1));
+    assertThat(Verdict.decode(v.encode()).reason()).isEqualTo(v.reason());
+    assertThat(Verdict.decode(v.encode()).verify()).isTrue();
+  }
 }

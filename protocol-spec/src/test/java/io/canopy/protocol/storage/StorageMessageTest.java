@@ -103,4 +103,16 @@ class StorageMessageTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  /**
+   * A reason over MAX_REASON_LENGTH chars is cut; the cut must not split a surrogate pair, whose
+   * lone high half would be re-encoded as '?' (noticed while writing ProtocolSpecDecodersFuzzTest).
+   */
+  @Test
+  void aLongRejectionReasonIsCutBetweenCharactersNotInsideOne() {
+    String reason = "a".repeat(StorageMessage.MAX_REASON_LENGTH - 1) + "\uD83C\uDF33" + "b";
+    StorageMessage.Rejected r = new StorageMessage.Rejected(StorageMessage.Code.BUSY, reason);
+    assertThat(r.reason()).isEqualTo("a".repeat(StorageMessage.MAX_REASON_LENGTH - 1));
+    assertThat(StorageCodec.decode(StorageCodec.encode(r))).isEqualTo(r);
+  }
 }
