@@ -185,7 +185,7 @@ class HostAbuseTest {
     Host attacker = host(b -> b.listen(List.of()).yamux(YamuxConfig.builder().maxStreams(10_000).maxAckBacklog(10_000).build()));
     Connection honestConnection = honest.connect(addrOf(node)).get(10, TimeUnit.SECONDS);
     Connection attack = attacker.connect(addrOf(node)).get(10, TimeUnit.SECONDS);
-    int flood = 1500;
+    int flood = 600; // ten times the limit
     Figures f = underAttack("stream flood: " + flood + " Yamux streams never read, limit " + maxStreams,
         () -> honest.ping(honestConnection, 1).get(HONEST_DEADLINE_SECONDS, TimeUnit.SECONDS),
         stop -> {
