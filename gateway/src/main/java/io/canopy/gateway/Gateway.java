@@ -1,6 +1,7 @@
 package io.canopy.gateway;
 
 import io.canopy.content.block.Blockstore;
+import io.canopy.gateway.http.RequestHeadDeadline;
 import io.canopy.gateway.ipfs.IpfsGateway;
 import io.canopy.gateway.openai.ApiKeys;
 import io.canopy.gateway.openai.InferenceBackend;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,17 +33,26 @@ public final class Gateway implements AutoCloseable {
   public static final int MAX_INITIAL_LINE = 8 * 1024;
   public static final int MAX_HEADER_SIZE = 16 * 1024;
   public static final int WORKER_THREADS = 32;
+  /**
+   * A client must send a complete request head within this of connecting (slowloris: the idle
+   * timeout restarts with every byte, so it alone never ends a connection trickling its headers).
+   */
+  public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(20);
+  /** How long a connection may stay unused; also the deadline for the next request head on a kept-alive connection. */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
 
   private final Vertx vertx;
   private final Map<String, URI> urls = new LinkedHashMap<>();
+  private final Duration requestHeadTimeout;
 
-  private Gateway(Vertx vertx) {
+  private Gateway(Vertx vertx, Duration requestHeadTimeout) {
     this.vertx = vertx;
+    this.requestHeadTimeout = requestHeadTimeout;
   }
 
   /** Starts the IPFS gateway on {@code ipfsGateway}, reading blocks from {@code blocks}. */
   public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks) throws Exception {
-    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
+    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)), DEFAULT_REQUEST_HEAD_TIMEOUT);
     try {
       g.listen("ipfsGateway", ipfsGateway, new IpfsGateway(g.vertx, blocks));
       return g;
@@ -56,13 +67,22 @@ public final class Gateway implements AutoCloseable {
    * virtual-hosted-style addressing ({@link S3Addressing#pathStyleOnly()} for none).
    */
   public record S3Face(InetSocketAddress address, S3Metadata metadata, ObjectKeeper keeper, S3Addressing addressing,
-                       S3AuthConfig auth) {
+                       S3AuthConfig auth, long maxObjectSize, int maxConcurrentUploads) {
     public S3Face {
       java.util.Objects.requireNonNull(address, "address");
       java.util.Objects.requireNonNull(metadata, "metadata");
       java.util.Objects.requireNonNull(keeper, "keeper");
       addressing = addressing == null ? S3Addressing.pathStyleOnly() : addressing;
       auth = auth == null ? S3AuthConfig.defaults() : auth;
+      if (maxObjectSize < 1 || maxConcurrentUploads < 1) {
+        throw new IllegalArgumentException("maxObjectSize " + maxObjectSize + ", maxConcurrentUploads " + maxConcurrentUploads);
+      }
+    }
+
+    /** With S3's object size limit ({@link S3Handler#MAX_OBJECT_SIZE}) and {@link S3Handler#DEFAULT_MAX_CONCURRENT_UPLOADS}. */
+    public S3Face(InetSocketAddress address, S3Metadata metadata, ObjectKeeper keeper, S3Addressing addressing,
+                  S3AuthConfig auth) {
+      this(address, metadata, keeper, addressing, auth, S3Handler.MAX_OBJECT_SIZE, S3Handler.DEFAULT_MAX_CONCURRENT_UPLOADS);
     }
 
     /** Over a blockstore nothing collects garbage from (see {@link ObjectKeeper#KEEP_EVERYTHING}). */
@@ -107,14 +127,21 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks, S3Face s3, OpenAiFace openAi)
       throws Exception {
-    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)));
+    return start(ipfsGateway, blocks, s3, openAi, DEFAULT_REQUEST_HEAD_TIMEOUT);
+  }
+
+  /** As {@link #start(InetSocketAddress, Blockstore, S3Face, OpenAiFace)}, with another {@link #DEFAULT_REQUEST_HEAD_TIMEOUT}. */
+  public static Gateway start(InetSocketAddress ipfsGateway, Blockstore blocks, S3Face s3, OpenAiFace openAi,
+      Duration requestHeadTimeout) throws Exception {
+    Gateway g = new Gateway(Vertx.vertx(new VertxOptions().setWorkerPoolSize(WORKER_THREADS)), requestHeadTimeout);
     try {
       if (ipfsGateway != null) {
         g.listen("ipfsGateway", ipfsGateway, new IpfsGateway(g.vertx, blocks));
       }
       if (s3 != null) {
         g.listen("s3", s3.address(),
-            new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.keeper(), s3.addressing(), s3.auth()));
+            new S3Handler(g.vertx, s3.metadata(), new ObjectData(blocks), s3.keeper(), s3.addressing(), s3.auth(),
+                s3.maxObjectSize(), s3.maxConcurrentUploads()));
       }
       if (openAi != null) {
         g.listen("openai", openAi.address(),
@@ -132,11 +159,15 @@ public final class Gateway implements AutoCloseable {
     HttpServerOptions options = new HttpServerOptions()
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(MAX_HEADER_SIZE)
-        .setIdleTimeout(120)
+        // No HTTP/2 over cleartext: while Vert.x sniffs for its preface it does not report the
+        // connection, so RequestHeadDeadline could not time a client that sends nothing at all.
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout((int) IDLE_TIMEOUT.toSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    RequestHeadDeadline deadline = new RequestHeadDeadline(vertx, requestHeadTimeout, IDLE_TIMEOUT);
     HttpServer server;
     try {
-      server = vertx.createHttpServer(options).requestHandler(handler)
+      server = vertx.createHttpServer(options).connectionHandler(deadline::connected).requestHandler(deadline.wrap(handler))
           .listen(address.getPort(), address.getHostString())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {

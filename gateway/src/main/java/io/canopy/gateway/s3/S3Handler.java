@@ -93,6 +93,12 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   public static final long MAX_OBJECT_SIZE = 5L << 30;
   /** Request body bytes buffered between the event loop and the worker before the request is paused. */
   public static final int BODY_BUFFER_BYTES = 1 << 20;
+  /**
+   * The most requests with a body served at once. Each holds a worker thread while its body
+   * arrives, as slowly as the client likes, so without this cap clients trickling uploads would
+   * take every worker (32, shared by all faces) and stall every GET; half is left for the rest.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
   /** The most a request's XML body may be (DeleteObjects, CompleteMultipartUpload). */
   public static final int MAX_XML_BODY_BYTES = S3Xml.MAX_DELETE_BODY_BYTES;
   /** S3's default content type for objects stored without one. */
@@ -110,9 +116,23 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   private final ObjectKeeper keeper;
   private final S3Addressing addressing;
   private final SigV4Verifier verifier;
+  private final long maxObjectSize;
+  private final int maxConcurrentUploads;
+  private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
 
   public S3Handler(Vertx vertx, S3Metadata metadata, ObjectData data, ObjectKeeper keeper, S3Addressing addressing,
       S3AuthConfig authConfig) {
+    this(vertx, metadata, data, keeper, addressing, authConfig, MAX_OBJECT_SIZE, DEFAULT_MAX_CONCURRENT_UPLOADS);
+  }
+
+  /**
+   * @param maxObjectSize the largest object or part accepted (S3's is {@link #MAX_OBJECT_SIZE})
+   * @param maxConcurrentUploads see {@link #DEFAULT_MAX_CONCURRENT_UPLOADS}
+   */
+  public S3Handler(Vertx vertx, S3Metadata metadata, ObjectData data, ObjectKeeper keeper, S3Addressing addressing,
+      S3AuthConfig authConfig, long maxObjectSize, int maxConcurrentUploads) {
+    this.maxObjectSize = maxObjectSize;
+    this.maxConcurrentUploads = maxConcurrentUploads;
     this.vertx = vertx;
     this.metadata = metadata;
     this.data = data;
@@ -174,13 +194,24 @@ public final class S3Handler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
+    String requestId = HexFormat.of().withUpperCase().formatHex(randomId());
+    boolean upload = hasBody(req);
+    if (upload && uploads.incrementAndGet() > maxConcurrentUploads) {
+      uploads.decrementAndGet();
+      refuseUpload(req, requestId);
+      return;
+    }
     Context context = vertx.getOrCreateContext();
     RequestBodyStream body = new RequestBodyStream(context, req, BODY_BUFFER_BYTES);
-    String requestId = HexFormat.of().withUpperCase().formatHex(randomId());
     vertx.executeBlocking(() -> {
       serve(req, body, requestId);
       return null;
-    }, false).onComplete(v -> body.finish()).onFailure(e -> {
+    }, false).onComplete(v -> {
+      if (upload) {
+        uploads.decrementAndGet();
+      }
+      body.finish();
+    }).onFailure(e -> {
       LOG.log(System.Logger.Level.WARNING, "S3 request failed outside its handler", e);
       if (!req.response().headWritten()) {
         req.response().setStatusCode(500).end();
@@ -188,6 +219,25 @@ public final class S3Handler implements Handler<HttpServerRequest> {
         req.response().reset();
       }
     });
+  }
+
+  /**
+   * SlowDown (503) on the event loop, without taking a worker or reading the body; the connection
+   * closes after the answer, since the unread body would otherwise be taken for the next request.
+   */
+  private void refuseUpload(HttpServerRequest req, String requestId) {
+    LOG.log(System.Logger.Level.INFO, "refusing {0} {1} from {2}: already {3} uploads in progress",
+        req.method(), req.path(), req.remoteAddress(), maxConcurrentUploads);
+    S3Exception busy = new S3Exception(S3Error.SlowDown,
+        "Already " + maxConcurrentUploads + " uploads in progress on this gateway; retry later.");
+    byte[] xml = busy.toXml(req.path(), requestId).getBytes(StandardCharsets.UTF_8);
+    req.response().setStatusCode(busy.httpStatus())
+        .putHeader("Connection", "close")
+        .putHeader("Retry-After", "1")
+        .putHeader("Content-Type", "application/xml")
+        .putHeader("Content-Length", Integer.toString(xml.length))
+        .end(Buffer.buffer(xml))
+        .onComplete(v -> req.connection().close());
   }
 
   private static byte[] randomId() {
@@ -413,7 +463,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
   private void putObject(Exchange x, PutObject op) throws Exception {
     byte[] expectedMd5 = contentMd5(x.req());
     long length = x.auth().dataLength(x.contentLength());
-    if (length > MAX_OBJECT_SIZE) {
+    if (length > maxObjectSize) {
       throw new S3Exception(S3Error.EntityTooLarge);
     }
     ObjectAttributes attributes = attributes(x.req());
@@ -434,7 +484,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     metadata.multipartUpload(op.bucket(), op.key(), op.uploadId()); // NoSuchUpload before reading the body
     byte[] expectedMd5 = contentMd5(x.req());
     long length = x.auth().dataLength(x.contentLength());
-    if (length > MAX_OBJECT_SIZE) {
+    if (length > maxObjectSize) {
       throw new S3Exception(S3Error.EntityTooLarge);
     }
     PutPartResult result;
@@ -467,9 +517,9 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       first = op.range().first();
       length = op.range().length();
     }
-    if (length > MAX_OBJECT_SIZE) {
+    if (length > maxObjectSize) {
       throw new S3Exception(S3Error.InvalidRequest,
-          "The specified copy source is larger than the maximum allowable size for a copy source: " + MAX_OBJECT_SIZE);
+          "The specified copy source is larger than the maximum allowable size for a copy source: " + maxObjectSize);
     }
     boolean whole = first == 0 && length == source.size();
     PutPartResult result;
@@ -483,7 +533,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
         size = source.size();
       } else {
         ObjectData.Stored stored = data.importSegments(
-            List.of(new ObjectData.Segment(Cid.parse(source.cid()), first, length)), MAX_OBJECT_SIZE);
+            List.of(new ObjectData.Segment(Cid.parse(source.cid()), first, length)), maxObjectSize);
         if (stored.size() != length) {
           throw new IOException("copied " + stored.size() + " bytes of " + op.source() + ", not " + length);
         }
@@ -545,7 +595,7 @@ public final class S3Handler implements Handler<HttpServerRequest> {
     DeclaredChecksum declared = DeclaredChecksum.of(x.req()::getHeader);
     ObjectData.Stored stored;
     try (InputStream in = declared == null ? x.verifiedBody() : declared.watch(x.verifiedBody())) {
-      stored = data.put(in, MAX_OBJECT_SIZE);
+      stored = data.put(in, maxObjectSize);
     }
     if (length >= 0 && stored.size() != length) {
       throw new S3Exception(S3Error.IncompleteBody);

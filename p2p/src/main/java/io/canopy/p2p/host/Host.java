@@ -66,6 +66,8 @@ public final class Host implements AutoCloseable {
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final AtomicInteger upgrading = new AtomicInteger();
   private final AtomicInteger pendingDials = new AtomicInteger();
+  /** Inbound connections still upgrading, by remote IP address (entries leave at zero). */
+  private final Map<InetAddress, Integer> upgradingByIp = new ConcurrentHashMap<>();
   /** Dials in progress by the peer they expect: a second connect to that peer joins the first. */
   private final Map<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private volatile ScheduledFuture<?> idleSweep;
@@ -312,9 +314,21 @@ public final class Host implements AutoCloseable {
           ch.close();
           return;
         }
+        InetAddress remoteIp = initiator ? null : ((InetSocketAddress) ch.remoteAddress()).getAddress();
+        if (remoteIp != null && !admitUpgrade(remoteIp)) {
+          LOG.log(Level.DEBUG, "refusing connection from {0}: {1} handshakes from that address are already in progress",
+              ch.remoteAddress(), config.maxInboundUpgradesPerIp());
+          ch.close();
+          return;
+        }
         upgrading.incrementAndGet();
         Promise<Connection> done = result != null ? result : ch.eventLoop().newPromise();
-        done.addListener(f -> upgrading.decrementAndGet());
+        done.addListener(f -> {
+          upgrading.decrementAndGet();
+          if (remoteIp != null) {
+            upgradingByIp.computeIfPresent(remoteIp, (ip, n) -> n <= 1 ? null : n - 1);
+          }
+        });
         ScheduledFuture<?> deadline = ch.eventLoop().schedule(() -> {
           if (done.tryFailure(new java.util.concurrent.TimeoutException("connection upgrade took longer than " + config.upgradeTimeout()))) {
             ch.close();
@@ -394,6 +408,17 @@ public final class Host implements AutoCloseable {
         stream.pipeline().addLast(MultistreamHandler.responder(Collections.unmodifiableSet(handlers.keySet()), selected));
       }
     };
+  }
+
+  /** Counts one more inbound upgrade from {@code ip}, unless that address already has its limit in progress. */
+  private boolean admitUpgrade(InetAddress ip) {
+    boolean[] admitted = new boolean[1];
+    upgradingByIp.compute(ip, (k, n) -> {
+      int now = n == null ? 0 : n;
+      admitted[0] = now < config.maxInboundUpgradesPerIp();
+      return admitted[0] ? now + 1 : n;
+    });
+    return admitted[0];
   }
 
   private boolean admit(Connection c) {

@@ -18,6 +18,13 @@ public final class HostConfig {
   public static final int DEFAULT_MAX_CONNECTIONS = 512;
   public static final int DEFAULT_MAX_CONNECTIONS_PER_PEER = 4;
   public static final int DEFAULT_MAX_PENDING_DIALS = 64;
+  /**
+   * Inbound connections from one IP address still in their upgrade (multistream, Noise, muxer).
+   * Half-open handshakes count against {@link #DEFAULT_MAX_CONNECTIONS} until the upgrade
+   * timeout, so without this one address could fill every slot with connections that never finish
+   * and lock every other peer out.
+   */
+  public static final int DEFAULT_MAX_INBOUND_UPGRADES_PER_IP = 64;
 
   private final Ed25519PrivateKey identity;
   private final List<Multiaddr> listenAddrs;
@@ -28,6 +35,7 @@ public final class HostConfig {
   private final int maxConnections;
   private final int maxConnectionsPerPeer;
   private final int maxPendingDials;
+  private final int maxInboundUpgradesPerIp;
   private final YamuxConfig yamux;
   private final int ioThreads;
 
@@ -41,6 +49,7 @@ public final class HostConfig {
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerPeer = b.maxConnectionsPerPeer;
     this.maxPendingDials = b.maxPendingDials;
+    this.maxInboundUpgradesPerIp = b.maxInboundUpgradesPerIp;
     this.yamux = b.yamux;
     this.ioThreads = b.ioThreads;
   }
@@ -85,6 +94,11 @@ public final class HostConfig {
     return maxPendingDials;
   }
 
+  /** See {@link #DEFAULT_MAX_INBOUND_UPGRADES_PER_IP}. */
+  public int maxInboundUpgradesPerIp() {
+    return maxInboundUpgradesPerIp;
+  }
+
   public YamuxConfig yamux() {
     return yamux;
   }
@@ -103,6 +117,7 @@ public final class HostConfig {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerPeer = DEFAULT_MAX_CONNECTIONS_PER_PEER;
     private int maxPendingDials = DEFAULT_MAX_PENDING_DIALS;
+    private int maxInboundUpgradesPerIp = DEFAULT_MAX_INBOUND_UPGRADES_PER_IP;
     private YamuxConfig yamux = YamuxConfig.DEFAULT;
     private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
 
@@ -147,6 +162,11 @@ public final class HostConfig {
 
     public Builder maxPendingDials(int max) {
       this.maxPendingDials = max;
+      return this;
+    }
+
+    public Builder maxInboundUpgradesPerIp(int max) {
+      this.maxInboundUpgradesPerIp = max;
       return this;
     }
 
