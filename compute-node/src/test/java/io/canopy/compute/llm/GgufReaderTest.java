@@ -350,6 +350,26 @@ class GgufReaderTest {
         .hasMessageContaining("architecture 'llamx' is not supported");
   }
 
+  /**
+   * A model whose llama.block_count says 2^31 - 1 layers: loading allocated the layer array by that
+   * count and died with an OutOfMemoryError before finding the tensors missing (found by
+   * ComputeDecodersFuzzTest, input crash-huge-block-count).
+   */
+  @Test
+  void refusesABlockCountTheTensorsCannotHoldWithoutAllocatingByIt() throws IOException {
+    byte[] model = Files.readAllBytes(LlamaCppVectorsTest.resource("tiny-q8_0.gguf"));
+    int k = indexOf(model, "llama.block_count".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    int type = k + "llama.block_count".length();
+    assertThat(model[type]).isEqualTo((byte) GgufValueType.UINT32.id);
+    byte[] huge = model.clone();
+    huge[type + 4] = (byte) 0xFF;
+    huge[type + 5] = (byte) 0xFF;
+    huge[type + 6] = (byte) 0xFF;
+    huge[type + 7] = (byte) 0x7F;
+    assertThatThrownBy(() -> LlamaModel.load(write(huge), 1)).isInstanceOf(GgufFormatException.class)
+        .hasMessageContaining("block_count 2147483647");
+  }
+
   private static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {
