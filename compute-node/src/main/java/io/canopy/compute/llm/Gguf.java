@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,6 +30,11 @@ public final class Gguf implements Closeable {
   public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
   public static final int DEFAULT_ALIGNMENT = 32;
   static final int MAX_DIMS = 4; // GGML_MAX_DIMS
+  /**
+   * Deepest nesting of arrays of arrays accepted. Models use flat arrays only; the reader recurses
+   * once per level, so without a bound a file of nested array headers overflows the stack.
+   */
+  static final int MAX_ARRAY_NESTING = 8;
 
   private final MappedFile file;
   private final int version;
@@ -83,8 +90,10 @@ public final class Gguf implements Closeable {
     this.alignment = readAlignment(md);
 
     record Raw(String name, long[] dims, GgmlType type, long offset) {}
-    Raw[] raws = new Raw[(int) tensorCount];
-    for (int i = 0; i < tensorCount; i++) {
+    // Grown as infos are read, not sized by the count: a count that fits a huge file is still a
+    // claim, and one beyond an int would be a negative size.
+    List<Raw> raws = new ArrayList<>((int) Math.min(tensorCount, 1024));
+    for (long i = 0; i < tensorCount; i++) {
       String name = string("tensor name");
       long nDims = u32("tensor dimension count");
       if (nDims < 1 || nDims > MAX_DIMS) {
@@ -99,7 +108,7 @@ public final class Gguf implements Closeable {
       }
       GgmlType type = GgmlType.of((int) u32("tensor type"), name);
       long offset = u64("tensor offset");
-      raws[i] = new Raw(name, dims, type, offset);
+      raws.add(new Raw(name, dims, type, offset));
     }
     this.dataOffset = alignUp(pos, alignment);
     Map<String, GgufTensorInfo> ts = new LinkedHashMap<>();
@@ -209,7 +218,7 @@ public final class Gguf implements Closeable {
         yield b == 1;
       }
       case STRING -> string("metadata '" + key + "'");
-      case ARRAY -> array(key);
+      case ARRAY -> array(key, 1);
     };
   }
 
@@ -221,7 +230,11 @@ public final class Gguf implements Closeable {
     return at;
   }
 
-  private GgufArray array(String key) throws IOException {
+  private GgufArray array(String key, int depth) throws IOException {
+    if (depth > MAX_ARRAY_NESTING) {
+      throw new GgufFormatException("metadata '" + key + "': arrays nested deeper than " + MAX_ARRAY_NESTING
+          + " levels at offset " + pos);
+    }
     GgufValueType et = GgufValueType.of((int) u32("array type"), pos - 4);
     long count = u64("array length");
     if (count < 0 || count > remaining() / et.minBytes || count > Integer.MAX_VALUE - 8) {
@@ -268,7 +281,7 @@ public final class Gguf implements Closeable {
       default -> {
         GgufArray[] a = new GgufArray[n];
         for (int i = 0; i < n; i++) {
-          a[i] = array(key);
+          a[i] = array(key, depth + 1);
         }
         return new GgufArray(et, a);
       }

@@ -24,6 +24,9 @@ public final class LlamaModel implements AutoCloseable {
   private final SpmTokenizer tokenizer;
   private final ChatTemplate chatTemplate;
 
+  /** Tensors of one transformer layer ({@link Layer}'s nine fields). */
+  private static final int LAYER_TENSORS = 9;
+
   record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
         float[] ffnNorm, WeightMatrix gate, WeightMatrix up, WeightMatrix down) {}
 
@@ -38,6 +41,11 @@ public final class LlamaModel implements AutoCloseable {
     this.output = gguf.tensor("output.weight").isPresent()
         ? matrix("output.weight", config.vocabularySize(), d)
         : tokenEmbedding;
+    // Every layer is nine tensors: a count the file cannot hold is refused before it sizes an array.
+    if (config.blockCount() > gguf.tensors().size() / LAYER_TENSORS) {
+      throw new GgufFormatException("llama.block_count " + config.blockCount() + " needs " + LAYER_TENSORS
+          + " tensors a layer, but the file holds " + gguf.tensors().size() + " tensors in all");
+    }
     this.layers = new Layer[config.blockCount()];
     int ff = config.feedForwardLength();
     for (int i = 0; i < layers.length; i++) {

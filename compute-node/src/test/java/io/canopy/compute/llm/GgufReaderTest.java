@@ -202,6 +202,46 @@ class GgufReaderTest {
         .isInstanceOf(GgufFormatException.class).hasMessageContaining("duplicate");
   }
 
+  /**
+   * Arrays of arrays nested 100,000 deep (12 bytes a level): the reader recursed once per level and
+   * died with a StackOverflowError instead of refusing the file (seen reading the reader for ComputeDecodersFuzzTest).
+   */
+  @Test
+  void refusesArraysNestedDeeperThanTheLimit() {
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    GgufTestWriter.str(raw, "nested");
+    GgufTestWriter.u32(raw, GgufValueType.ARRAY.id);
+    for (int level = 0; level < 100_000; level++) {
+      GgufTestWriter.u32(raw, GgufValueType.ARRAY.id);
+      GgufTestWriter.u64(raw, 1);
+    }
+    GgufTestWriter.u32(raw, GgufValueType.UINT8.id);
+    GgufTestWriter.u64(raw, 0);
+    assertThatThrownBy(() -> open(sample().rawKv(raw.toByteArray()).bytes())).isInstanceOf(GgufFormatException.class)
+        .hasMessageContaining("nested");
+  }
+
+  /**
+   * A sparse file of 52 GB whose header claims 2^31 + 5 tensors, which fits the file at 24 bytes
+   * each: the reader allocated an array by that count (a negative int) before reading any.
+   */
+  @Test
+  void refusesATensorCountBeyondAnIntWithoutAllocatingByIt() throws IOException {
+    ByteArrayOutputStream h = new ByteArrayOutputStream();
+    GgufTestWriter.u32(h, Gguf.MAGIC);
+    GgufTestWriter.u32(h, 3);
+    GgufTestWriter.u64(h, (1L << 31) + 5);
+    GgufTestWriter.u64(h, 0);
+    Path p = dir.resolve("many-tensors.gguf");
+    try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SPARSE)) {
+      ch.write(java.nio.ByteBuffer.wrap(h.toByteArray()), 0);
+      ch.write(java.nio.ByteBuffer.wrap(new byte[1]), 24L * ((1L << 31) + 5) + 64);
+    }
+    assertThatThrownBy(() -> Gguf.open(p)).isInstanceOf(GgufFormatException.class)
+        .hasMessageContaining("tensor");
+  }
+
   /** Random corruption of header bytes: the reader may accept the file, or fail cleanly, never otherwise. */
   @Test
   void corruptedBytesNeverEscapeAsOtherExceptions() throws IOException {
@@ -308,6 +348,26 @@ class GgufReaderTest {
     arch[value + 4] = 'x';
     assertThatThrownBy(() -> LlamaModel.load(write(arch), 1)).isInstanceOf(GgufFormatException.class)
         .hasMessageContaining("architecture 'llamx' is not supported");
+  }
+
+  /**
+   * A model whose llama.block_count says 2^31 - 1 layers: loading allocated the layer array by that
+   * count and died with an OutOfMemoryError before finding the tensors missing (found by
+   * ComputeDecodersFuzzTest, input crash-huge-block-count).
+   */
+  @Test
+  void refusesABlockCountTheTensorsCannotHoldWithoutAllocatingByIt() throws IOException {
+    byte[] model = Files.readAllBytes(LlamaCppVectorsTest.resource("tiny-q8_0.gguf"));
+    int k = indexOf(model, "llama.block_count".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    int type = k + "llama.block_count".length();
+    assertThat(model[type]).isEqualTo((byte) GgufValueType.UINT32.id);
+    byte[] huge = model.clone();
+    huge[type + 4] = (byte) 0xFF;
+    huge[type + 5] = (byte) 0xFF;
+    huge[type + 6] = (byte) 0xFF;
+    huge[type + 7] = (byte) 0x7F;
+    assertThatThrownBy(() -> LlamaModel.load(write(huge), 1)).isInstanceOf(GgufFormatException.class)
+        .hasMessageContaining("block_count 2147483647");
   }
 
   private static int indexOf(byte[] hay, byte[] needle) {
