@@ -195,7 +195,7 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       if (ipfsApi != null && !storage) {
         throw new CommandException("--ipfs-api keeps deal content in an IPFS daemon: it needs --roles storage");
       }
-      String max = storageMax != null ? storageMax : home.readConfig().datastore().storageMax();
+      String max = storageMax != null ? storageMax : home.readConfig().storageMax();
       StorageConfig storageConfig = StorageConfig.builder()
           .capacityBytes(ByteSize.parse(max, "--storage-max"))
           .repairInterval(duration(repairInterval, "--repair-interval"))

@@ -168,17 +168,7 @@ final class DevnetCommand extends CanopyCommand implements Callable<Integer> {
       }
       specs.add(new NodeSpec("gateway", "gateway", List.of("--s3-price", String.valueOf(S3_PRICE))));
       if (Files.exists(file)) {
-        JsonNode saved = HomeConfig.JSON.readTree(file.toFile());
-        List<String> names = new ArrayList<>();
-        saved.path("nodes").forEach(n -> names.add(n.asText()));
-        if (!names.equals(specs.stream().map(NodeSpec::name).toList())) {
-          throw new CommandException(root + " holds a devnet of " + names + "; start it with the same --storage, --compute and "
-              + "--validators, or use another --dir");
-        }
-        List<String> ids = new ArrayList<>();
-        saved.path("validatorIds").forEach(n -> ids.add(n.asText()));
-        return new Layout(saved.path("networkId").asText(), saved.path("genesis").asLong(), saved.path("epochLengthMillis").asLong(),
-            specs, ids, saved.path("accessKeyId").asText(), saved.path("secretAccessKey").asText(), saved.path("apiKey").asText());
+        return read(file, root, specs, validators);
       }
       Map<String, PeerId> ids = new LinkedHashMap<>();
       for (NodeSpec s : specs) {
@@ -208,6 +198,76 @@ final class DevnetCommand extends CanopyCommand implements Callable<Integer> {
       saved.put("accessKeyId", layout.accessKeyId()).put("secretAccessKey", layout.secretAccessKey()).put("apiKey", layout.apiKey());
       Files.writeString(file, HomeConfig.JSON.writeValueAsString(saved));
       return layout;
+    }
+
+    /**
+     * The layout saved in {@code file}. A file that is not JSON, lacks a field or holds one of the
+     * wrong kind is refused naming the file and the field: read leniently, it would start nodes
+     * on genesis 0, an empty network id or a validator set nobody can check.
+     */
+    private static Layout read(Path file, Path root, List<NodeSpec> specs, int validators) throws IOException {
+      JsonNode saved;
+      try {
+        saved = HomeConfig.JSON.readTree(file.toFile());
+      } catch (com.fasterxml.jackson.core.JacksonException e) {
+        throw new CommandException(file + ": not JSON (" + e.getOriginalMessage() + "); delete the folder to start a new devnet", e);
+      } catch (java.io.CharConversionException e) {
+        throw new CommandException(file + ": not UTF-8 JSON (" + e.getMessage() + "); delete the folder to start a new devnet", e);
+      }
+      if (saved == null || !saved.isObject()) {
+        throw new CommandException(file + ": expected a JSON object; delete the folder to start a new devnet");
+      }
+      List<String> names = texts(file, saved, "nodes");
+      if (!names.equals(specs.stream().map(NodeSpec::name).toList())) {
+        throw new CommandException(root + " holds a devnet of " + names + "; start it with the same --storage, --compute and "
+            + "--validators, or use another --dir");
+      }
+      List<String> ids = texts(file, saved, "validatorIds");
+      if (ids.size() != validators) {
+        throw new CommandException(file + ": 'validatorIds' names " + ids.size() + " validators, the devnet has " + validators);
+      }
+      for (String id : ids) {
+        try {
+          PeerId.parse(id);
+        } catch (IllegalArgumentException e) {
+          throw new CommandException(file + ": 'validatorIds': " + e.getMessage(), e);
+        }
+      }
+      long genesis = number(file, saved, "genesis", 0);
+      long epochLength = number(file, saved, "epochLengthMillis", 1);
+      return new Layout(text(file, saved, "networkId"), genesis, epochLength, specs, ids, text(file, saved, "accessKeyId"),
+          text(file, saved, "secretAccessKey"), text(file, saved, "apiKey"));
+    }
+
+    private static String text(Path file, JsonNode saved, String key) {
+      JsonNode v = saved.get(key);
+      if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
+        throw new CommandException(file + ": '" + key + "' must be a non-empty text");
+      }
+      return v.textValue();
+    }
+
+    private static long number(Path file, JsonNode saved, String key, long min) {
+      JsonNode v = saved.get(key);
+      if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min) {
+        throw new CommandException(file + ": '" + key + "' must be a whole number of at least " + min);
+      }
+      return v.longValue();
+    }
+
+    private static List<String> texts(Path file, JsonNode saved, String key) {
+      JsonNode v = saved.get(key);
+      if (v == null || !v.isArray()) {
+        throw new CommandException(file + ": '" + key + "' must be a list of texts");
+      }
+      List<String> out = new ArrayList<>();
+      for (JsonNode item : v) {
+        if (!item.isTextual()) {
+          throw new CommandException(file + ": '" + key + "' must be a list of texts");
+        }
+        out.add(item.textValue());
+      }
+      return out;
     }
 
     /** The flags every node gets: the same network. */

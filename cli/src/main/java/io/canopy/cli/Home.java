@@ -116,6 +116,8 @@ final class Home {
           ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"
           : "";
       throw new CommandException("cannot read " + configFile() + ": " + what + where, e);
+    } catch (java.io.CharConversionException e) { // bytes Jackson's encoding detection takes for a UTF-32 it cannot read
+      throw new CommandException("cannot read " + configFile() + ": not UTF-8 JSON (" + e.getMessage() + ")", e);
     }
   }
 

@@ -53,6 +53,14 @@ record HomeConfig(
   }
 
   /**
+   * {@code Datastore.StorageMax}, or Kubo's default when the config has none: a hand-written or
+   * older config may lack the Datastore section, which is no reason to refuse to start.
+   */
+  String storageMax() {
+    return datastore == null || datastore.storageMax() == null ? DEFAULT_STORAGE_MAX : datastore.storageMax();
+  }
+
+  /**
    * The node's private key; {@link IllegalArgumentException} if the config lacks it, it does not
    * decode, or it is not the key of {@code Identity.PeerID}.
    */

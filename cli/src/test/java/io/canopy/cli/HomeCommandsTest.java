@@ -170,4 +170,55 @@ class HomeCommandsTest {
     CliRun.Result byVariable = cli().env("CANOPY_DEBUG", "1").run("--home", home.toString(), "id");
     assertThat(byVariable.stderr()).contains("\tat io.canopy.cli.");
   }
+
+  @Test
+  void aConfigWithoutDatastoreStartsWithKubosDefaultRoom() throws Exception {
+    Path home = tmp.resolve("node");
+    cli().run("--home", home.toString(), "init").ok();
+    JsonNode config = HomeConfig.JSON.readTree(home.resolve("config.json").toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) config).remove("Datastore");
+    Files.writeString(home.resolve("config.json"), config.toString());
+
+    // was a NullPointerException when the daemon read the room to offer
+    assertThat(new Home(home).readConfig().storageMax()).isEqualTo(HomeConfig.DEFAULT_STORAGE_MAX);
+  }
+
+  @Test
+  void aDevnetJsonThatIsNotALayoutIsRefusedNamingTheFileAndKey() throws Exception {
+    Path root = tmp.resolve("devnet");
+    Files.createDirectories(root);
+    Path file = root.resolve("devnet.json");
+    String nodes = "\"nodes\": [\"storage-1\", \"validator-1\", \"gateway\"]";
+    String good = "{" + nodes + ", \"validatorIds\": [\"" + Ed25519PrivateKey.generate(new java.security.SecureRandom()).peerId() + "\"], \"networkId\": \"devnet-1\","
+        + " \"genesis\": 1000, \"epochLengthMillis\": 60000, \"accessKeyId\": \"AK\", \"secretAccessKey\": \"SK\","
+        + " \"apiKey\": \"key\"}";
+    Files.writeString(file, good);
+    DevnetCommand.Layout layout = DevnetCommand.Layout.prepare(root, 1, 0, 1, java.time.Duration.ofMinutes(1));
+    assertThat(layout.networkId()).isEqualTo("devnet-1");
+    assertThat(layout.genesisMillis()).isEqualTo(1000);
+
+    // was a bare JsonParseException (crash input of CliDecodersFuzzTest), or genesis 0 for a text
+    Files.writeString(file, "{\"nodes\": [");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        () -> DevnetCommand.Layout.prepare(root, 1, 0, 1, java.time.Duration.ofMinutes(1))))
+        .isInstanceOf(CommandException.class).hasMessageContaining(file.toString()).hasMessageContaining("not JSON");
+    Files.writeString(file, good.replace("\"genesis\": 1000", "\"genesis\": \"soon\""));
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        () -> DevnetCommand.Layout.prepare(root, 1, 0, 1, java.time.Duration.ofMinutes(1))))
+        .isInstanceOf(CommandException.class).hasMessageContaining(file.toString()).hasMessageContaining("'genesis'");
+    Files.writeString(file, good.replace("\"validatorIds\": [", "\"validatorIds\": [\"not-a-peer\", "));
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        () -> DevnetCommand.Layout.prepare(root, 1, 0, 1, java.time.Duration.ofMinutes(1))))
+        .isInstanceOf(CommandException.class).hasMessageContaining("'validatorIds'");
+  }
+
+  @Test
+  void aConfigJacksonTakesForOddUtf32IsRefusedNamingTheFile() throws Exception {
+    Path home = tmp.resolve("node");
+    cli().run("--home", home.toString(), "init").ok();
+    // was a bare CharConversionException "Unsupported UCS-4 endianness" (crash input of CliDecodersFuzzTest)
+    Files.write(home.resolve("config.json"), new byte[] {0, 0, 0x20, 0, 0, 2});
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new Home(home).readConfig()))
+        .isInstanceOf(CommandException.class).hasMessageContaining(home.resolve("config.json").toString());
+  }
 }

@@ -40,8 +40,8 @@ public record ApiEndpoint(@JsonProperty("url") URI url, @JsonProperty("token") S
       return Optional.empty();
     }
     try {
-      ApiEndpoint e = JSON.readValue(bytes, ApiEndpoint.class);
-      if (e.url() == null || e.token() == null || !"http".equals(e.url().getScheme()) || e.url().getPort() < 0) {
+      ApiEndpoint e = JSON.readValue(bytes, ApiEndpoint.class); // null for a file holding JSON null
+      if (e == null || e.url() == null || e.token() == null || !"http".equals(e.url().getScheme()) || e.url().getPort() < 0) {
         throw new IOException(file + " does not name an API (it needs \"url\": \"http://HOST:PORT\" and \"token\")");
       }
       return Optional.of(e);

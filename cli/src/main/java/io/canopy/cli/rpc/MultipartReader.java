@@ -87,7 +87,7 @@ public final class MultipartReader {
     if (contentType == null) {
       throw new RpcException(RpcError.UNSUPPORTED_MEDIA_TYPE, "expected a multipart/form-data body, got no Content-Type");
     }
-    String[] fields = contentType.split(";");
+    String[] fields = contentType.split(";", -1); // -1: ";" alone is one empty type, not no fields at all
     if (!fields[0].trim().equalsIgnoreCase("multipart/form-data")) {
       throw new RpcException(RpcError.UNSUPPORTED_MEDIA_TYPE,
           "expected a multipart/form-data body, got '" + fields[0].trim() + "'");

@@ -105,6 +105,15 @@ class MultipartReaderTest {
   }
 
   @Test
+  void aContentTypeOfOnlySemicolonsIsAnUnsupportedType() {
+    // was an ArrayIndexOutOfBoundsException (a 500) for ";" (crash input of CliDecodersFuzzTest)
+    for (String type : new String[] {";", ";;", " ; "}) {
+      assertThatThrownBy(() -> MultipartReader.boundary(type))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.error()).isEqualTo(RpcError.UNSUPPORTED_MEDIA_TYPE));
+    }
+  }
+
+  @Test
   void aBodyWithoutItsBoundaryIsRefused() {
     assertThatThrownBy(() -> readAll(reader(body("just some bytes, no framing at all"))))
         .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.error()).isEqualTo(RpcError.BAD_REQUEST))

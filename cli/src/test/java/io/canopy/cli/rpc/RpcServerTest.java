@@ -90,4 +90,14 @@ class RpcServerTest {
       assertThat(post(server, "upload")).as("still serving").isNotEqualTo(503);
     }
   }
+
+  @Test
+  void anApiFileHoldingJsonNullIsRefusedAsNotAnApiFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path file = tmp.resolve("api");
+    java.nio.file.Files.writeString(file, "null"); // was a NullPointerException (crash input of CliDecodersFuzzTest)
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ApiEndpoint.read(file)))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining(file + " does not name an API");
+    java.nio.file.Files.writeString(file, "{\"url\": \"http://127.0.0.1:5001\", \"token\": \"t\"}");
+    assertThat(ApiEndpoint.read(file)).hasValueSatisfying(e -> assertThat(e.url().getPort()).isEqualTo(5001));
+  }
 }

@@ -106,8 +106,14 @@ public record EpochEvidence(long epoch, List<ReportedDeal> deals, List<Verdict> 
       byReplica.computeIfAbsent(replicaKey(v.dealId(), v.node()), k -> new ArrayList<>()).add(v);
     }
     Quorum quorum = Quorum.majority(set);
-    long start = clock.startMillis(epoch);
-    long end = clock.endMillis(epoch);
+    long start;
+    long end;
+    try {
+      start = clock.startMillis(epoch);
+      end = clock.endMillis(epoch);
+    } catch (ArithmeticException e) { // an epoch from the wire so far ahead its time overflows
+      throw new IllegalArgumentException("epoch " + epoch + " is beyond the network's clock", e);
+    }
     Set<String> reported = new HashSet<>();
     List<EpochInputs.ReplicaResult> results = new ArrayList<>();
     for (ReportedDeal r : deals) {

@@ -142,4 +142,13 @@ class EpochEvidenceTest {
     assertThatThrownBy(() -> CosignMessage.decode(new byte[] {0x50, 0x01})).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cosign message");
   }
+
+  @Test
+  void evidenceOfAnEpochBeyondTheClockIsRefusedNotAnOverflow() {
+    // A peer's evidence may name any epoch a varint holds; the epoch's start overflows the clock's millis.
+    EpochEvidence far = new EpochEvidence(Long.MAX_VALUE / 2, List.of(), List.of(), List.of(), List.of(), set());
+    EpochEvidence decoded = EpochEvidence.decode(far.encode());
+    assertThatThrownBy(() -> decoded.inputs(CLOCK)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("beyond the network's clock");
+  }
 }
