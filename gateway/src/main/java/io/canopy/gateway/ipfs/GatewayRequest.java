@@ -1,5 +1,6 @@
 package io.canopy.gateway.ipfs;
 
+import io.canopy.gateway.http.AsciiHex;
 import io.canopy.multiformats.Cid;
 import io.canopy.multiformats.InvalidCidException;
 import java.io.ByteArrayOutputStream;
@@ -103,8 +104,8 @@ record GatewayRequest(Cid cid, List<String> segments, Format format) {
       if (i + 2 >= s.length()) {
         throw new BadRequest("malformed percent-escape in '" + s + "'");
       }
-      int hi = Character.digit(s.charAt(i + 1), 16);
-      int lo = Character.digit(s.charAt(i + 2), 16);
+      int hi = AsciiHex.digit(s.charAt(i + 1));
+      int lo = AsciiHex.digit(s.charAt(i + 2));
       if (hi < 0 || lo < 0) {
         throw new BadRequest("malformed percent-escape in '" + s + "'");
       }
@@ -115,4 +116,5 @@ record GatewayRequest(Cid cid, List<String> segments, Format format) {
     out.writeBytes(s.substring(plain).getBytes(StandardCharsets.UTF_8));
     return out.toString(StandardCharsets.UTF_8);
   }
+
 }

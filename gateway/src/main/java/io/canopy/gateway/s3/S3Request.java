@@ -1,5 +1,6 @@
 package io.canopy.gateway.s3;
 
+import io.canopy.gateway.http.AsciiHex;
 import io.canopy.gateway.s3.S3Operation.AbortMultipartUpload;
 import io.canopy.gateway.s3.S3Operation.ByteRange;
 import io.canopy.gateway.s3.S3Operation.CompleteMultipartUpload;
@@ -595,8 +596,8 @@ public record S3Request(
         if (i + 2 >= s.length()) {
           throw new S3Exception(S3Error.InvalidURI, "Incomplete percent-escape in the request URI");
         }
-        int hi = Character.digit(s.charAt(i + 1), 16);
-        int lo = Character.digit(s.charAt(i + 2), 16);
+        int hi = AsciiHex.digit(s.charAt(i + 1));
+        int lo = AsciiHex.digit(s.charAt(i + 2));
         if (hi < 0 || lo < 0) {
           throw new S3Exception(S3Error.InvalidURI, "Invalid percent-escape in the request URI");
         }
@@ -624,4 +625,5 @@ public record S3Request(
       throw new S3Exception(S3Error.InvalidURI, "The request URI is not valid UTF-8");
     }
   }
+
 }

@@ -1,5 +1,6 @@
 package io.canopy.gateway.s3.auth;
 
+import io.canopy.gateway.http.AsciiHex;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -199,7 +200,7 @@ public final class StreamingPayloadDecoder extends InputStream {
     }
     long size = 0;
     for (int i = 0; i < hex.length(); i++) {
-      int digit = Character.digit(hex.charAt(i), 16);
+      int digit = AsciiHex.digit(hex.charAt(i));
       if (digit < 0) {
         throw malformed("Invalid chunk size \"" + printable(hex) + "\".");
       }
@@ -380,4 +381,5 @@ public final class StreamingPayloadDecoder extends InputStream {
     }
     return sb.toString();
   }
+
 }
