@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code mvn verify} settles 5,000 receipts: the epoch is still one transaction of some 27,000
  * postings (most of them the replicas'), preceded by the signature checks, so the kills still land
  * before and after the commit (in one run of the 8: 5 left none of the epoch, 3 all of it, and one
- * left WAL frames behind), while each settle takes about half as long as with 20,000. The full-size run (README, "Tests") is
+ * left WAL frames behind), while each settle takes about half as long as with 20,000 (the
+ * signature checks scale with the receipts; the replicas' postings stay). The full-size run (README, "Tests") is
  * {@code -Dcanopy.crash.receipts=50000 -Dcanopy.crash.kills=16}.
  */
 @Tag("integration")
