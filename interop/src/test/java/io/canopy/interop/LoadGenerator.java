@@ -131,6 +131,8 @@ public final class LoadGenerator {
   private final long seed;
   private final List<StoredObject> acknowledged = new CopyOnWriteArrayList<>();
   private final Map<String, Stats> stats = new LinkedHashMap<>();
+  /** Every operation of the run, for the overall percentiles. */
+  private volatile Stats all = new Stats();
   private final Map<String, double[]> embeddings = new ConcurrentHashMap<>();
   private volatile boolean stopped;
 
@@ -144,7 +146,10 @@ public final class LoadGenerator {
     this(Mix.DEFAULT, System.nanoTime());
   }
 
-  /** Ends a {@link #run} early (from another thread): each virtual user finishes its operation and stops. */
+  /**
+   * Ends the current {@link #run} early (from another thread): each virtual user finishes its
+   * operation and stops. One run at a time; a later run starts afresh.
+   */
   void stop() {
     stopped = true;
   }
@@ -163,6 +168,11 @@ public final class LoadGenerator {
       throw new IllegalArgumentException("concurrency must be >= 1: " + concurrency);
     }
     Endpoints e = Endpoints.of(devnet);
+    // Each run reports its own figures; what was acknowledged and the embeddings seen stay, so a
+    // run after a fault reads (and compares with) what the runs before it wrote.
+    stats.replaceAll((op, old) -> new Stats());
+    all = new Stats();
+    stopped = false;
     String bucket = "load-" + Long.toHexString(seed & 0xffffffffL) + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
     GatewayMemorySampler memory = null;
     String memoryNote = null;
@@ -210,7 +220,7 @@ public final class LoadGenerator {
       }
       List<LoadReport.Op> ops = new ArrayList<>();
       stats.forEach((name, s) -> ops.add(s.op(name)));
-      return new LoadReport(seconds, concurrency, ops, summary, memoryNote);
+      return new LoadReport(seconds, concurrency, ops, all.op("total"), summary, memoryNote);
     } finally {
       if (memory != null) {
         memory.close();
@@ -412,15 +422,20 @@ public final class LoadGenerator {
       long t0 = System.nanoTime();
       try {
         long bytes = call.run();
-        stats.get(op).ok(System.nanoTime() - t0, bytes);
+        long nanos = System.nanoTime() - t0;
+        stats.get(op).ok(nanos, bytes);
+        all.ok(nanos, bytes);
         return true;
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         stopped = true;
         stats.get(op).error("interrupted");
+        all.error("interrupted");
         return false;
       } catch (Exception ex) {
-        stats.get(op).error(kind(ex));
+        String kind = kind(ex);
+        stats.get(op).error(kind);
+        all.error(kind);
         return false;
       }
     }

@@ -13,10 +13,11 @@ import java.util.Map;
  * @param seconds wall time from the first request to the last virtual user's end
  * @param concurrency virtual users (closed loop: each sends its next request when the last ended)
  * @param ops one line per operation type, in the order they are printed
+ * @param total every operation of the run together (its latencies are the overall percentiles)
  * @param memory the gateway's memory samples summarised, or {@code null} if it was not sampled
  * @param memoryNote why memory was not sampled, or what was sampled (pid, method)
  */
-record LoadReport(double seconds, int concurrency, List<Op> ops, Memory memory, String memoryNote) {
+record LoadReport(double seconds, int concurrency, List<Op> ops, Op total, Memory memory, String memoryNote) {
 
   /**
    * One operation type.
@@ -60,15 +61,15 @@ record LoadReport(double seconds, int concurrency, List<Op> ops, Memory memory, 
   }
 
   long count() {
-    return ops.stream().mapToLong(Op::count).sum();
+    return total.count();
   }
 
   long errorCount() {
-    return ops.stream().mapToLong(Op::errorCount).sum();
+    return total.errorCount();
   }
 
   long dataErrors() {
-    return ops.stream().mapToLong(Op::dataErrors).sum();
+    return total.dataErrors();
   }
 
   /** Errors that are not wrong answers (timeouts, 5xx, refused connections, …). */
@@ -91,16 +92,13 @@ record LoadReport(double seconds, int concurrency, List<Op> ops, Memory memory, 
     out.printf(Locale.ROOT, "load: %d virtual users, %.1f s%n", concurrency, seconds);
     out.printf(Locale.ROOT, "%-14s %8s %8s %8s %9s %9s %9s %8s%n", "op", "count", "ok/s", "MiB/s", "p50 ms", "p99 ms", "max ms",
         "errors");
-    for (Op o : ops) {
+    for (Op o : java.util.stream.Stream.concat(ops.stream(), java.util.stream.Stream.of(total)).toList()) {
       out.printf(Locale.ROOT, "%-14s %8d %8.1f %8.2f %9.1f %9.1f %9.1f %8d%n", o.name(), o.count(), o.ok() / seconds,
           o.bytes() / seconds / (1 << 20), o.p50Ms(), o.p99Ms(), o.maxMs(), o.errorCount());
     }
-    long ok = count() - errorCount();
-    out.printf(Locale.ROOT, "%-14s %8d %8.1f %8.2f %9s %9s %9s %8d%n", "total", count(), ok / seconds,
-        ops.stream().mapToLong(Op::bytes).sum() / seconds / (1 << 20), "", "", "", errorCount());
     out.printf(Locale.ROOT, "error rate %.3f %% (%d data errors, %d other)%n", 100 * errorRate(), dataErrors(), otherErrors());
     for (Op o : ops) {
-      o.errors().forEach((kind, n) -> out.printf(Locale.ROOT, "  %s: %d × %s%n", o.name(), n, kind));
+      new java.util.TreeMap<>(o.errors()).forEach((kind, n) -> out.printf(Locale.ROOT, "  %s: %d × %s%n", o.name(), n, kind));
     }
     out.println("gateway memory: " + memoryNote);
     if (memory != null) {
