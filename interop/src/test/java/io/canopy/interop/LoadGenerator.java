@@ -31,6 +31,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -554,6 +555,9 @@ public final class LoadGenerator {
 
   private static S3Client s3Client(Endpoints e) {
     return S3Client.builder().region(Region.US_EAST_1).endpointOverride(e.s3())
+        // The client's own read timeout (30 s by default) would cut a slow PUT before the op timeout.
+        .httpClientBuilder(Apache5HttpClient.builder().socketTimeout(OP_TIMEOUT).connectionTimeout(Duration.ofSeconds(10))
+            .maxConnections(64))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(e.accessKeyId(), e.secretAccessKey())))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         // No retries: an error the gateway answers is counted, not hidden behind a second attempt.
