@@ -21,8 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("interop")
 class LoadTest {
-  /** Each operation type at least this often: the mix was really run, not one op type alone. */
-  private static final int MIN_PER_OP = 5;
+  /**
+   * Each operation type at least this often: the mix was really run and checked, not one op type
+   * alone. Low, because on a 2-core machine shared with other builds 20 s may see only ~40 ops.
+   */
+  private static final int MIN_PER_OP = 3;
 
   @TempDir static Path tmp;
 
