@@ -106,7 +106,7 @@ record LoadReport(double seconds, int concurrency, List<Op> ops, Op total, Memor
           memory.heapFirstMib(), memory.heapLastMib(), memory.heapMaxMib(), memory.heapSlopeMibPerMin());
       out.printf(Locale.ROOT, "  RSS            first third %.1f MiB, last third %.1f MiB (medians), slope %+.2f MiB/min%n",
           memory.rssFirstMib(), memory.rssLastMib(), memory.rssSlopeMibPerMin());
-      out.printf(Locale.ROOT, "  %d samples; bounded (last third heap <= first third + %.0f MiB): %s%n", memory.samples(),
+      out.printf(Locale.ROOT, "  %d samples with a heap figure; bounded (last third heap <= first third + %.0f MiB): %s%n", memory.samples(),
           memory.marginMib(), memory.bounded());
     }
   }
