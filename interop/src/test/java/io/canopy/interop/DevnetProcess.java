@@ -25,7 +25,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class DevnetProcess implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
+  /** 4 minutes; {@code -Dcanopy.devnet.startMinutes=N} for a machine loaded by other work. */
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(Long.getLong("canopy.devnet.startMinutes", 4));
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration NODE_STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -48,7 +49,7 @@ final class DevnetProcess implements AutoCloseable {
   /**
    * Starts {@code ./canopy devnet --json --dir DIR --epoch-length 5s} with every face not named in
    * {@code extraArgs} on a free port, plus {@code extraArgs} ({@code --storage 3}, {@code --model NAME=FILE}, …), and returns
-   * once it printed its JSON line (at most 4 minutes).
+   * once it printed its JSON line (at most 4 minutes, or {@code canopy.devnet.startMinutes}).
    *
    * @param logs where {@code devnet.err} (the devnet's stderr) is appended
    */
