@@ -93,7 +93,7 @@ final class ComputeService implements AutoCloseable {
     this.dht = dht;
     this.log = log;
     // Receipts name the network's epoch (a job before genesis counts as epoch 0's).
-    Clock clock = Clock.systemUTC();
+    Clock clock = node.clock();
     this.provider = new ComputeProvider(key, List.of(), config, clock, () -> Math.max(0, epochs.epochAt(clock.millis()))).register(host);
     this.loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "canopy-model-loader");

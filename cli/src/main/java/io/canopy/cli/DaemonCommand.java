@@ -13,6 +13,7 @@ import io.canopy.multiaddr.Multiaddr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -151,6 +152,11 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
   @Option(names = "--sample-ppm", paramLabel = "PPM", defaultValue = "50000",
       description = "Share of compute jobs validators re-run, in parts per million (default ${DEFAULT-VALUE} = 5%%).")
   long samplePpm;
+
+  @Option(names = "--clock-offset", paramLabel = "DURATION", hidden = true,
+      description = "Fault injection: read the network's time (epochs, deals, receipts) from the system clock shifted by DURATION "
+          + "(e.g. 2s, -3s), as a machine whose clock is off would. For reliability tests; never on a real node.")
+  String clockOffset;
 
   @Option(names = "--ledger-database", paramLabel = "URL",
       description = "Keep the validator's ledger in PostgreSQL (postgresql://user:password@host:5432/db); default: the home's SQLite file.")
@@ -301,7 +307,13 @@ final class DaemonCommand extends CanopyCommand implements java.util.concurrent.
       throw new CommandException("--sample-ppm " + samplePpm + ": must be 0..1000000");
     }
     EpochClock epochs = new EpochClock(genesisMillis, duration(epochLength, "--epoch-length").toMillis());
-    return new DaemonNode.NetworkOptions(networkId, epochs, set, prices, samplePpm);
+    Clock clock = Clock.systemUTC();
+    if (clockOffset != null) {
+      boolean behind = clockOffset.startsWith("-");
+      Duration offset = duration(behind ? clockOffset.substring(1) : clockOffset, "--clock-offset");
+      clock = Clock.offset(clock, behind ? offset.negated() : offset);
+    }
+    return new DaemonNode.NetworkOptions(networkId, epochs, set, prices, samplePpm, clock);
   }
 
   /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 30d}: a positive duration. */

@@ -132,15 +132,21 @@ final class DaemonNode implements AutoCloseable {
   /**
    * What every node of one network must agree on (spec chapters 4 and 7): its id, the epoch clock,
    * the validator set (empty: any peer may challenge this node's storage), and the prices and
-   * sampling rate validators settle with.
+   * sampling rate validators settle with; and the wall clock this node reads the network's time
+   * from (the system's, shifted by {@code --clock-offset} in fault-injection tests).
    */
-  record NetworkOptions(String networkId, EpochClock epochs, List<PeerId> validators, Prices prices, long samplePpm) {
+  record NetworkOptions(String networkId, EpochClock epochs, List<PeerId> validators, Prices prices, long samplePpm, Clock clock) {
     /** Hour-long epochs from the Unix epoch, no validator set: a network without validators. */
     static final NetworkOptions DEFAULT = new NetworkOptions("canopy", PoaProver.DEFAULT_EPOCHS, List.of(),
         Prices.of(0, 100, 500), ReceiptSampler.DEFAULT_PPM);
 
     NetworkOptions {
       validators = List.copyOf(validators);
+    }
+
+    /** On the system's clock. */
+    NetworkOptions(String networkId, EpochClock epochs, List<PeerId> validators, Prices prices, long samplePpm) {
+      this(networkId, epochs, validators, prices, samplePpm, Clock.systemUTC());
     }
   }
 
@@ -196,6 +202,7 @@ final class DaemonNode implements AutoCloseable {
   private NodeStatus status;
   private Dashboard dashboard;
   private boolean closed;
+  private Clock clock = Clock.systemUTC();
 
   private DaemonNode(Home home, Consumer<String> log) {
     this.home = home;
@@ -256,8 +263,9 @@ final class DaemonNode implements AutoCloseable {
     DealStore deals = new DealStore(home.dealsFile());
     stack.add(deals);
     NetworkOptions network = options.network();
+    clock = network.clock();
     Set<PeerId> validatorSet = Set.copyOf(network.validators());
-    storage = new StorageRole(host, key, content, deals, bitswap, dht, options.storageConfig(), options.storage(), Clock.systemUTC(), gcLock,
+    storage = new StorageRole(host, key, content, deals, bitswap, dht, options.storageConfig(), options.storage(), clock, gcLock,
         network.epochs(), validatorSet.isEmpty() ? p -> true : validatorSet::contains).start();
     stack.add(storage);
 
@@ -281,11 +289,11 @@ final class DaemonNode implements AutoCloseable {
     if (compute != null) {
       ComputeRoutes.register(api, compute);
     }
-    status = new NodeStatus(this, network, content, deals, events, Clock.systemUTC());
+    status = new NodeStatus(this, network, content, deals, events, clock);
     StatusRoutes.register(api, status);
     if (options.dashboard() != null) {
-      NetworkView view = new NetworkView(this, status, Clock.systemUTC());
-      dashboard = Dashboard.start(options.dashboard(), status::document, view::document, Clock.systemUTC(), log);
+      NetworkView view = new NetworkView(this, status, clock);
+      dashboard = Dashboard.start(options.dashboard(), status::document, view::document, clock, log);
       stack.add(dashboard);
     }
     api.start();
@@ -337,6 +345,11 @@ final class DaemonNode implements AutoCloseable {
     timer.scheduleWithFixedDelay(attempt, REBOOTSTRAP_INTERVAL.toMillis(), REBOOTSTRAP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** The wall clock this node reads the network's time from (epochs, deals, receipts). */
+  Clock clock() {
+    return clock;
+  }
+
   /**
    * The gateway role. Its blockstore reads what the node lacks from peers; S3 objects are pinned in
    * the node's content store and placed in storage deals by a {@link DealKeeper}.
@@ -362,7 +375,7 @@ final class DaemonNode implements AutoCloseable {
       stack.add(directory);
       ReceiptLog receipts = ReceiptLog.open(home.receiptsFile());
       stack.add(receipts);
-      NetworkInferenceBackend backend = new NetworkInferenceBackend(directory, key, receipts, Clock.systemUTC(),
+      NetworkInferenceBackend backend = new NetworkInferenceBackend(directory, key, receipts, clock,
           NetworkInferenceBackend.Config.defaults());
       // validators fetch the job records of each epoch from here (spec/compute-verification.md §6.8)
       ExecutorService jobsWorker = Executors.newSingleThreadExecutor(r -> {

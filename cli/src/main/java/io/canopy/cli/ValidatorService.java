@@ -17,7 +17,6 @@ import io.canopy.validator.records.RecordSource;
 import io.canopy.validator.records.RecordsService;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +70,7 @@ final class ValidatorService implements AutoCloseable {
     ValidatorRole.Config config = options.turnTimeout() == null ? defaults
         : new ValidatorRole.Config(defaults.networkId(), defaults.epochs(), defaults.validators(), defaults.prices(), defaults.challenges(),
             defaults.settleGrace(), options.turnTimeout(), defaults.callTimeout());
-    ValidatorRole role = new ValidatorRole(node.host(), key, ledger, verifier, node.dht(), Clock.systemUTC(), config, log).start();
+    ValidatorRole role = new ValidatorRole(node.host(), key, ledger, verifier, node.dht(), node.clock(), config, log).start();
     // Settled records are public: any node reads its earnings from them (spec/settlement.md §7.10).
     // One reader, and at most RECORDS_QUEUE requests waiting: past that a request's stream is reset at once.
     java.util.concurrent.ExecutorService recordsWorker = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
