@@ -224,8 +224,11 @@ public final class ValidatorRole implements AutoCloseable {
     long left = config.epochs().endMillis(epoch) - clock.millis();
     try {
       all.get(Math.max(1, left), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      events.accept("validator: epoch " + epoch + ": observation unfinished at the epoch's end: " + e.getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      events.accept("validator: epoch " + epoch + ": the epoch ended before every challenge and job check finished; "
+          + "what finished counts");
+    } catch (java.util.concurrent.ExecutionException e) {
+      events.accept("validator: epoch " + epoch + ": observation failed: " + e.getCause());
     }
     synchronized (seen) {
       seen.sealed = true;

@@ -328,7 +328,8 @@ class S3RequestTest {
 
   @Test
   void malformedEscapesAndInvalidUtf8AreInvalidUri() {
-    for (String bad : List.of("%", "a%2", "%ZZ", "%G0", "%E2%82", "%C0%AF", "%ED%A0%80", "%FF")) {
+    // "%٣٣" and "%３３": other scripts' digits, which Character.digit would read as 3 (a key SigV4 does not see).
+    for (String bad : List.of("%", "a%2", "%ZZ", "%G0", "%E2%82", "%C0%AF", "%ED%A0%80", "%FF", "%\u0663\u0663", "%\uff13\uff13")) {
       assertThat(errorOf(() -> path("GET", "/b/" + bad))).as(bad).isEqualTo(S3Error.InvalidURI);
     }
     assertThat(errorOf(() -> path("GET", "/b?prefix=%E2"))).isEqualTo(S3Error.InvalidURI);
