@@ -74,14 +74,18 @@ public final class DealManager {
   public DealStatus create(Cid root, int replicas, Duration duration, long price) throws IOException {
     Optional<Long> size = dagSize(root);
     Signed signed = newDeal(root, size.orElse(0L), replicas, duration, price, "");
-    if (size.isEmpty()) {
-      store.setOwnedState(signed.deal.id(), DealState.FAILED,
-          "the content " + root + " is not in this node's store and could not be fetched from the network");
+    try {
+      if (size.isEmpty()) {
+        store.setOwnedState(signed.deal.id(), DealState.FAILED,
+            "the content " + root + " is not in this node's store and could not be fetched from the network");
+        return status(signed.deal.id()).orElseThrow();
+      }
+      Placement placed = place(signed.deal, signed.signature, replicas, Set.of(), selfSources());
+      record(signed.deal, placed);
       return status(signed.deal.id()).orElseThrow();
+    } finally {
+      maintaining.remove(signed.deal.id());
     }
-    Placement placed = place(signed.deal, signed.signature, replicas, Set.of(), selfSources());
-    record(signed.deal, placed);
-    return status(signed.deal.id()).orElseThrow();
   }
 
   /** A deal made with {@link #createDurable}: where it stands, and whether storage nodes exist at all. */
@@ -97,14 +101,18 @@ public final class DealManager {
   public Durable createDurable(Cid root, long size, int replicas, int quorum, Duration duration, long price, String purpose)
       throws IOException {
     Signed signed = newDeal(root, size, replicas, duration, price, purpose);
-    Placement placed = place(signed.deal, signed.signature, Math.min(quorum, replicas), Set.of(), selfSources());
-    for (Replica r : placed.replicas) {
-      store.putReplica(r);
+    try {
+      Placement placed = place(signed.deal, signed.signature, Math.min(quorum, replicas), Set.of(), selfSources());
+      for (Replica r : placed.replicas) {
+        store.putReplica(r);
+      }
+      int n = placed.replicas.size();
+      store.setOwnedState(signed.deal.id(), n >= replicas ? DealState.ACTIVE : DealState.DEGRADED,
+          n >= replicas ? "" : n + " of " + replicas + " replicas; " + (n >= quorum ? "placing the rest" : placed.problems()));
+      return new Durable(status(signed.deal.id()).orElseThrow(), n, n == 0 && placed.refusals.isEmpty());
+    } finally {
+      maintaining.remove(signed.deal.id());
     }
-    int n = placed.replicas.size();
-    store.setOwnedState(signed.deal.id(), n >= replicas ? DealState.ACTIVE : DealState.DEGRADED,
-        n >= replicas ? "" : n + " of " + replicas + " replicas; " + (n >= quorum ? "placing the rest" : placed.problems()));
-    return new Durable(status(signed.deal.id()).orElseThrow(), n, n == 0 && placed.refusals.isEmpty());
   }
 
   private record Signed(Deal deal, byte[] signature) {}
@@ -116,6 +124,7 @@ public final class DealManager {
     String id = HexFormat.of().formatHex(nonce) + Long.toHexString(now);
     Deal deal = new Deal(id, key.peerId(), root, size, replicas, now, now + duration.toMillis(), price);
     byte[] signature = deal.sign(key);
+    maintaining.add(id); // placed by the caller, who releases it: the repair loop keeps off until then
     store.addOwned(deal, signature, now, purpose);
     return new Signed(deal, signature);
   }
@@ -203,9 +212,10 @@ public final class DealManager {
 
   private void maintainAlone(DealStore.OwnedDeal owned) throws IOException {
     Deal deal = owned.deal();
-    if (owned.state() == DealState.PLACING || owned.state() == DealState.ENDED
-        || owned.state() == DealState.FAILED && store.replicas(deal.id()).isEmpty()) {
-      return; // being placed by create(), over, or never placed
+    // PLACING here means the process placing it died (a deal being created is in `maintaining`, so
+    // maintain() skipped it): its replicas are placed now like a degraded deal's.
+    if (owned.state() == DealState.ENDED || owned.state() == DealState.FAILED && store.replicas(deal.id()).isEmpty()) {
+      return; // over, or never placed
     }
     long now = clock.millis();
     if (deal.isExpired(now)) {

@@ -147,6 +147,37 @@ class StorageNetworkTest {
     assertThat(storage.dealStore.committedBytes()).isZero();
   }
 
+  /**
+   * The owner died between recording a deal and placing it (kill -9 of a gateway mid-upload, found
+   * by NemesisTest): the deal is PLACING in its store. The repair loop of the next process places it.
+   */
+  @Test
+  void aDealLeftPlacingByACrashIsPlacedByTheRepairLoop() throws Exception {
+    List<StorageTestNode> storage = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      storage.add(node("storage" + i, true));
+    }
+    StorageTestNode owner = node("owner", false);
+    for (StorageTestNode n : nodes) {
+      if (n != storage.get(0)) {
+        n.dht.bootstrap(List.of(storage.get(0).addr())).get(10, TimeUnit.SECONDS);
+      }
+    }
+    byte[] file = new byte[300_000];
+    new Random(7).nextBytes(file);
+    Cid root = new Importer(owner.blocks::put, ImportOptions.defaults()).importFile(new ByteArrayInputStream(file)).cid();
+    owner.pins.pinRecursive(root);
+    waitFor(Duration.ofSeconds(20), () -> owner.dht.findProviders(StorageRole.SERVICE_KEY, 64).join().size() >= 3);
+    long now = System.currentTimeMillis();
+    io.canopy.protocol.storage.Deal deal = new io.canopy.protocol.storage.Deal("crashed-" + Long.toHexString(now), owner.peerId(),
+        root, DagSize.of(owner.blocks, root, false), 2, now, now + Duration.ofHours(1).toMillis(), 1);
+    owner.dealStore.addOwned(deal, deal.sign(owner.key), now, "");
+    assertThat(owner.role.deals().status(deal.id()).orElseThrow().deal().state()).isEqualTo(DealState.PLACING);
+
+    waitFor(Duration.ofSeconds(30), () -> activeNodes(owner.role.deals().status(deal.id()).orElseThrow()).size() == 2);
+    assertThat(owner.role.deals().status(deal.id()).orElseThrow().deal().state()).isEqualTo(DealState.ACTIVE);
+  }
+
   private StorageTestNode node(String name, boolean serve) throws Exception {
     StorageTestNode n = new StorageTestNode(dir.resolve(name), serve, CONFIG);
     nodes.add(n);
