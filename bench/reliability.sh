@@ -13,8 +13,8 @@
 #
 #   bench/reliability.sh [FUZZ=10m] [WAVE=30] [ROUNDS=3] [LOAD=300]
 #
-# Needs root (nftables, tmpfs, a second user for the partition), nft and faketime (Debian packages
-# nftables and faketime), Node.js/npm for the interop module. About 80 minutes at the defaults
+# Needs root (nftables, tmpfs, a second user for the partition), nft (Debian package nftables) and
+# Node.js/npm for the interop module. About 80 minutes at the defaults
 # (fuzzing 7 modules × 10 min dominates). Prints each part's report; keeps everything in
 # bench-out/reliability-DATE/.
 set -euo pipefail

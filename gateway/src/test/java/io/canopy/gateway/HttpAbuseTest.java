@@ -1,5 +1,6 @@
 package io.canopy.gateway;
 
+import io.canopy.p2p.HonestLatency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.content.blockstore.FileBlockstore;
@@ -19,9 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -302,11 +301,7 @@ class HttpAbuseTest {
       stop.set(true);
     }
     Object result = running.get(60, TimeUnit.SECONDS);
-    System.out.printf(Locale.ROOT, "[HttpAbuseTest] %s: honest S3 GET p50 %.2f ms / p99 %.2f ms before (%d), "
-            + "p50 %.2f ms / p99 %.2f ms during (%d), ratio p50 %.1fx p99 %.1fx%n",
-        name, ms(percentile(before, 50)), ms(percentile(before, 99)), before.length,
-        ms(percentile(during, 50)), ms(percentile(during, 99)), during.length,
-        (double) percentile(during, 50) / percentile(before, 50), (double) percentile(during, 99) / percentile(before, 99));
+    System.out.println("[HttpAbuseTest] " + name + ": honest S3 GET " + HonestLatency.compare(before, during));
     return new Figures(result, before, during);
   }
 
@@ -325,15 +320,7 @@ class HttpAbuseTest {
     return nanos.stream().mapToLong(Long::longValue).toArray();
   }
 
-  private static long percentile(long[] values, int p) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-  }
 
-  private static double ms(long nanos) {
-    return nanos / 1e6;
-  }
 
   // ---- raw HTTP --------------------------------------------------------------------------------
 

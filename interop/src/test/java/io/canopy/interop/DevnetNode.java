@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * One node process of a running devnet ({@code ./canopy devnet}), found by its home {@code DIR/NAME}
  * among the devnet's descendants, and what a nemesis does to it: {@code kill -9}, SIGSTOP/SIGCONT,
  * and a restart with the command line it was started with — on the libp2p port it had, as an
- * operator restarting a node would, optionally wrapped (under {@code faketime}, as another user).
+ * operator restarting a node would, optionally wrapped (as another user) or with flags added.
  * A restarted node is the test's child, not the devnet's, so {@link #stop} ends it.
  */
 final class DevnetNode {
@@ -38,6 +38,7 @@ final class DevnetNode {
   private volatile ProcessHandle process;
   private volatile Process child;
   private volatile int listenPort;
+  private volatile List<String> wrapper = List.of();
 
   private DevnetNode(String name, Path home, Path log, List<String> command, ProcessHandle process) {
     this.name = name;
@@ -81,6 +82,11 @@ final class DevnetNode {
   /** The -cp the node was started with. */
   String classpath() {
     return command.get(command.indexOf("-cp") + 1);
+  }
+
+  /** Restarts add {@code args} to the daemon's command line. */
+  void addArgs(String... args) {
+    command.addAll(List.of(args));
   }
 
   /** Restarts use {@code classpath} instead. */
@@ -135,14 +141,21 @@ final class DevnetNode {
     }
   }
 
+  /** Starts the node again as it was last started (see {@link #restart(List)}). */
+  JsonNode restart() throws IOException, InterruptedException {
+    return restart(wrapper);
+  }
+
   /**
    * Starts the node again with its original command line on its old libp2p port, each element of
-   * {@code wrapper} put in front (e.g. {@code faketime -f +3s}); returns its ready line once printed.
+   * {@code wrapper} put in front (e.g. {@code setpriv --reuid=…}), also for later restarts; returns its
+   * ready line once printed.
    */
   JsonNode restart(List<String> wrapper) throws IOException, InterruptedException {
     if (process.isAlive()) {
       throw new IllegalStateException(name + " still runs (pid " + process.pid() + ")");
     }
+    this.wrapper = List.copyOf(wrapper);
     List<String> cmd = new ArrayList<>(wrapper);
     for (int i = 0; i < command.size(); i++) {
       String arg = command.get(i);
@@ -152,7 +165,6 @@ final class DevnetNode {
       cmd.add(arg);
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.environment().put("FAKETIME_DONT_FAKE_MONOTONIC", "1"); // libfaketime + JVM: only the wall clock moves
     Process p = pb.start();
     p.getOutputStream().close();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

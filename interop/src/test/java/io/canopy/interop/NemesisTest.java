@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The nemesis: a devnet of separate processes ({@code ./canopy devnet}) under a steady S3 upload
  * load while faults hit it in three waves, then a check that nothing acknowledged was lost and that
- * the network recovered:
+ * the network recovered. Throughout, a validator's clock runs 2 s ahead and a storage node's 3 s
+ * behind ({@code canopy daemon --clock-offset}):
  *
  * <ol>
  *   <li>wave A: {@code kill -9} of a storage node (restarted after the wave), SIGSTOP of a
@@ -36,9 +37,8 @@ import org.junit.jupiter.api.Test;
  *   <li>wave B: {@code kill -9} of the gateway in the middle of uploads (restarted at once on the
  *       same ports), {@code kill -9} of a validator just after an epoch boundary, while it settles
  *       (restarted an epoch later), SIGSTOP of a storage node;</li>
- *   <li>wave C, lasting to the end: a storage node whose disk is full (its home on a small tmpfs), a
- *       validator whose clock runs 2 s ahead and a storage node whose clock runs 3 s behind
- *       (libfaketime), and a storage node lost for good ({@code kill -9}, never restarted).</li>
+ *   <li>wave C, lasting to the end: a storage node whose disk is full (its home on a small tmpfs)
+ *       and a storage node lost for good ({@code kill -9}, never restarted).</li>
  * </ol>
  *
  * <p>After the waves every fault is healed (except the lost node, the full disk and the skewed
@@ -47,10 +47,11 @@ import org.junit.jupiter.api.Test;
  * node), and every validator's ledger verifies ({@code canopy ledger verify}), lists consecutive
  * epochs with no gap and none twice, agrees with the others on every record hash and has settled
  * up to the current epoch. It prints operations attempted, acknowledged and lost (must be 0) per
- * wave and the time to recover. Needs root (nftables, tmpfs, another user), {@code nft} and
- * {@code faketime} (Debian packages nftables, faketime; {@code .ci/run} installs them).
+ * wave and the time to recover. Needs root (nftables, tmpfs, another user) and {@code nft} (Debian
+ * package nftables; {@code .ci/run} installs it).
  *
- * <p>{@code -Dcanopy.nemesis.waveSeconds=N} (default 6) sets how long each wave's faults last and
+ * <p>Before the faults it runs {@link LoadTest}'s mixed load and checks on the healthy devnet.
+ * {@code -Dcanopy.nemesis.waveSeconds=N} (default 6) sets how long each wave's faults last and
  * {@code -Dcanopy.nemesis.rounds=N} (default 1) how often waves A and B repeat;
  * {@code bench/reliability.sh} runs a longer version (docs/reliability.md).
  */
@@ -90,11 +91,18 @@ class NemesisTest {
         peerIds.put(n.name, n.api().call("id", RpcClient.Query.of()).path("ID").asText());
       }
       assertThat(nodes).containsKeys("storage-5", "validator-3", "gateway");
-      // The node to be partitioned runs as its own user from the start (a restart, not a fault).
-      runAsOwnUser(node("storage-4"), root);
+      // Restarts before the load, not faults: the node to be partitioned runs as its own user, and
+      // two nodes run with skewed clocks from here to the end.
+      CompletableFuture.allOf(
+          async(() -> runAsOwnUser(node("storage-4"), root)),
+          async(() -> restartSkewed(node("validator-1"), "2s")),
+          async(() -> restartSkewed(node("storage-5"), "-3s"))).join();
 
       try (Uploads uploads = new Uploads(URI.create(devnet.text("s3")), devnet.text("accessKeyId"),
           devnet.text("secretAccessKey"), "nemesis")) {
+        // The load test first, on the healthy network (its figures are CI's load figures), then
+        // the upload load the faults run under.
+        LoadTest.runAndCheck(devnet);
         uploads.start(2);
         wave("baseline, no fault", uploads, () -> sleep(WAVE_SECONDS));
         for (int round = 1; round <= ROUNDS; round++) {
@@ -102,7 +110,8 @@ class NemesisTest {
           wave("B" + round + ": kill -9 gateway and validator-2 (settling), SIGSTOP storage-3", uploads,
               () -> waveB(layout));
         }
-        wave("C: full disk storage-5, clocks +2 s validator-1 / -3 s storage-2, storage-3 lost", uploads, this::waveC);
+        wave("C: full disk storage-5, storage-3 lost (clocks: validator-1 +2 s, storage-5 -3 s throughout)", uploads,
+            this::waveC);
         uploads.stop();
         long healed = System.nanoTime();
         String failure = awaitRecovery(uploads, layout);
@@ -135,8 +144,8 @@ class NemesisTest {
         sh("umount -l " + tmpfs + " || true");
       }
       // The node logs outlive the run, for a failure's post-mortem.
-      sh("rm -rf target/nemesis-logs && mkdir -p target/nemesis-logs && cp -r " + dir.resolve("logs") + " " + logs + " target/nemesis-logs/ 2>/dev/null; "
-          + "rm -rf " + root);
+      sh("rm -rf target/nemesis-logs && mkdir -p target/nemesis-logs && cp -r " + dir.resolve("logs") + " target/nemesis-logs/nodes; cp -r "
+          + logs + " target/nemesis-logs/test; rm -rf " + root);
     }
   }
 
@@ -148,7 +157,7 @@ class NemesisTest {
     sleep(WAVE_SECONDS);
     heal();
     node("validator-3").resume();
-    storage2.restart(List.of());
+    storage2.restart();
   }
 
   private void waveB(JsonNode layout) throws Exception {
@@ -160,24 +169,18 @@ class NemesisTest {
     validator2.kill();
     gateway.kill();
     long down = System.nanoTime();
-    gateway.restart(List.of());
+    gateway.restart();
     report.add(String.format("  gateway restarted %.1f s after kill -9", (System.nanoTime() - down) / 1e9));
     sleep(WAVE_SECONDS);
     node("storage-3").resume();
-    validator2.restart(List.of());
+    validator2.restart();
   }
 
   private void waveC() throws Exception {
     DevnetNode storage5 = node("storage-5");
     storage5.kill();
     fillUp(storage5);
-    storage5.restart(List.of());
-    DevnetNode validator1 = node("validator-1");
-    validator1.kill();
-    validator1.restart(List.of("faketime", "-f", "+2s"));
-    DevnetNode storage2 = node("storage-2");
-    storage2.kill();
-    storage2.restart(List.of("faketime", "-f", "-3s"));
+    storage5.restart();
     node("storage-3").kill();
     sleep(WAVE_SECONDS);
   }
@@ -195,6 +198,27 @@ class NemesisTest {
     Uploads.Counts d = uploads.counts().minus(before);
     report.add(String.format("%s: %.1f s, PUT attempted %d, acknowledged %d, failed %d; GET %d, failed %d", name,
         (System.nanoTime() - start) / 1e9, d.attempted(), d.acknowledged(), d.failed(), d.reads(), d.readFailures()));
+  }
+
+  /**
+   * Restarts {@code node} with the network's time read {@code offset} off (e.g. "2s", "-3s"), with the
+   * daemon's fault-injection flag --clock-offset: libfaketime would skew the whole process, but under
+   * it the JVM's timed waits return at once and every thread spins.
+   */
+  private static void restartSkewed(DevnetNode node, String offset) throws Exception {
+    node.kill();
+    node.addArgs("--clock-offset", offset);
+    node.restart(List.of());
+  }
+
+  private static CompletableFuture<Void> async(Faults restart) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        restart.inflict();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
   }
 
   /** Restarts {@code node} as {@link #PARTITIONED_UID}, owner of its home, so that nftables can single it out. */
@@ -262,7 +286,7 @@ class NemesisTest {
         }
       }
       if (held < d.path("Replicas").asLong()) {
-        return "deal " + d.path("ID").asText() + " has " + held + " of " + d.path("Replicas").asLong() + " replicas on live nodes";
+        return "deal " + d.path("ID").asText() + " has " + held + " of " + d.path("Replicas").asLong() + " replicas on live nodes: " + d;
       }
     }
     long epochLength = layout.path("epochLengthMillis").asLong();

@@ -1,12 +1,12 @@
 package io.canopy.content.bitswap;
 
+import io.canopy.p2p.HonestLatency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.content.bitswap.BitswapMessage.Entry;
 import io.canopy.content.block.Block;
 import io.canopy.multiformats.Cid;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -80,7 +80,7 @@ class BitswapAbuseTest {
       Thread.sleep(5); // a steady client, not a second flood (and the 2000 blocks last the run)
       return got;
     };
-    long[] before = measure(fetch, 20, () -> false, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+    long[] before = HonestLatency.measure(fetch, 20, () -> false, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
 
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong messages = new AtomicLong();
@@ -121,7 +121,7 @@ class BitswapAbuseTest {
     });
     long[] during;
     try {
-      during = measure(fetch, 20, () -> floods.stream().allMatch(Future::isDone), System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+      during = HonestLatency.measure(fetch, 20, () -> floods.stream().allMatch(Future::isDone), System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
       for (Future<?> f : floods) {
         f.get(30, TimeUnit.SECONDS); // a flooder whose sends failed fails the test: the node must keep reading
       }
@@ -132,13 +132,9 @@ class BitswapAbuseTest {
 
     BitswapStats stats = node.bitswap().stats();
     System.out.printf(Locale.ROOT, "[BitswapAbuseTest] wantlist flood: %d peers, %d full wantlists of %d+ entries; "
-            + "honest fetch p50 %.2f ms / p99 %.2f ms before (%d), p50 %.2f ms / p99 %.2f ms during (%d), "
-            + "ratio p50 %.1fx p99 %.1fx; wants refused %d, max flooder wantlist %d, max queued bytes %d%n",
-        FLOODERS, messages.get(), ENTRIES_PER_MESSAGE,
-        ms(percentile(before, 50)), ms(percentile(before, 99)), before.length,
-        ms(percentile(during, 50)), ms(percentile(during, 99)), during.length,
-        (double) percentile(during, 50) / percentile(before, 50), (double) percentile(during, 99) / percentile(before, 99),
-        stats.wantsRefused(), maxWantlist.get(), maxQueued.get());
+            + "honest fetch %s; wants refused %d, max flooder wantlist %d, max queued bytes %d%n",
+        FLOODERS, messages.get(), ENTRIES_PER_MESSAGE, HonestLatency.compare(before, during), stats.wantsRefused(), maxWantlist.get(),
+        maxQueued.get());
     assertThat(messages.get()).as("wantlists sent").isGreaterThanOrEqualTo(FLOODERS);
     assertThat(stats.wantsRefused()).as("entries past the per-peer limit refused").isPositive();
     assertThat(maxWantlist.get()).as("a flooder's wantlist").isLessThanOrEqualTo(BitswapConfig.DEFAULT_MAX_WANTLIST_ENTRIES);
@@ -158,24 +154,6 @@ class BitswapAbuseTest {
     assertThat(served).as("the node still serves after the flood").isTrue();
   }
 
-  private static long[] measure(java.util.concurrent.Callable<Object> op, int min, java.util.function.BooleanSupplier done,
-      long deadline) throws Exception {
-    List<Long> nanos = new ArrayList<>();
-    while (nanos.size() < min || (!done.getAsBoolean() && System.nanoTime() < deadline)) {
-      long t0 = System.nanoTime();
-      op.call();
-      nanos.add(System.nanoTime() - t0);
-    }
-    return nanos.stream().mapToLong(Long::longValue).toArray();
-  }
 
-  private static long percentile(long[] values, int p) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-  }
 
-  private static double ms(long nanos) {
-    return nanos / 1e6;
-  }
 }

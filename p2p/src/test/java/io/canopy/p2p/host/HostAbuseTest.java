@@ -1,5 +1,6 @@
 package io.canopy.p2p.host;
 
+import io.canopy.p2p.HonestLatency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.identity.Ed25519PrivateKey;
@@ -25,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,7 +36,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -328,43 +327,22 @@ class HostAbuseTest {
    * every honest operation must succeed. Prints p50/p99 before and during.
    */
   private Figures underAttack(String name, Callable<?> honest, Attack attack) throws Exception {
-    long[] before = measure(honest, 20, () -> false, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+    long[] before = HonestLatency.measure(honest, 20, () -> false, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
     AtomicBoolean stop = new AtomicBoolean();
     Future<Object> running = attackers.submit((Callable<Object>) () -> attack.run(stop));
     long[] during;
     try {
-      during = measure(honest, 20, running::isDone, System.nanoTime() + TimeUnit.SECONDS.toNanos(40));
+      during = HonestLatency.measure(honest, 20, running::isDone, System.nanoTime() + TimeUnit.SECONDS.toNanos(40));
     } finally {
       stop.set(true);
     }
     Object result = running.get(60, TimeUnit.SECONDS);
-    System.out.printf(Locale.ROOT, "[HostAbuseTest] %s: honest ping p50 %.2f ms / p99 %.2f ms before (%d), "
-            + "p50 %.2f ms / p99 %.2f ms during (%d), ratio p50 %.1fx p99 %.1fx%n",
-        name, ms(percentile(before, 50)), ms(percentile(before, 99)), before.length,
-        ms(percentile(during, 50)), ms(percentile(during, 99)), during.length,
-        (double) percentile(during, 50) / percentile(before, 50), (double) percentile(during, 99) / percentile(before, 99));
+    System.out.println("[HostAbuseTest] " + name + ": honest ping " + HonestLatency.compare(before, during));
     return new Figures(result, before, during);
   }
 
-  private static long[] measure(Callable<?> op, int min, BooleanSupplier done, long deadline) throws Exception {
-    List<Long> nanos = new ArrayList<>();
-    while (nanos.size() < min || (!done.getAsBoolean() && System.nanoTime() < deadline)) {
-      long t0 = System.nanoTime();
-      assertThat(op.call()).as("an honest operation").isNotNull(); // throws (failing the test) if it failed or took 10 s
-      nanos.add(System.nanoTime() - t0);
-    }
-    return nanos.stream().mapToLong(Long::longValue).toArray();
-  }
 
-  private static long percentile(long[] values, int p) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-  }
 
-  private static double ms(long nanos) {
-    return nanos / 1e6;
-  }
 
   // ---- raw bytes -------------------------------------------------------------------------------
 
