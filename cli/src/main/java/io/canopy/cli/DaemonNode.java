@@ -48,6 +48,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -326,16 +327,25 @@ final class DaemonNode implements AutoCloseable {
         return;
       }
       List<CompletableFuture<?>> tries = new ArrayList<>();
+      Map<Multiaddr, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
       for (Multiaddr peer : peers) {
-        tries.add(host.connect(peer));
+        tries.add(host.connect(peer).whenComplete((c, e) -> {
+          if (e != null) {
+            failures.put(peer, ErrorReport.oneLine(String.valueOf(Futures.cause(e).getMessage())));
+          }
+        }));
       }
       tries.add(dht.bootstrap(peers));
       CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
         running.set(false);
         boolean joined = !host.connections().isEmpty();
         if (!joined && failing.compareAndSet(false, true)) {
-          log.accept("bootstrap failed (retrying every " + REBOOTSTRAP_INTERVAL.toSeconds() + " s while this node has no peers): "
-              + (e == null ? "no peer reached" : ErrorReport.oneLine(String.valueOf(Futures.cause(e).getMessage()))));
+          String retry = " (retrying every " + REBOOTSTRAP_INTERVAL.toSeconds() + " s while this node has no peers)";
+          failures.forEach((peer, why) -> log.accept("bootstrap " + peer + " failed: " + why + retry));
+          if (failures.isEmpty()) {
+            log.accept("bootstrap reached no peer" + retry + (e == null ? "" : ": " + ErrorReport.oneLine(
+                String.valueOf(Futures.cause(e).getMessage()))));
+          }
         } else if (joined && failing.compareAndSet(true, false)) {
           log.accept("bootstrap succeeded: connected to " + host.connections().size() + " peers");
         }
