@@ -243,8 +243,10 @@ public final class DealManager {
     Set<PeerId> exclude = new HashSet<>();
     List<Multiaddr> sources = new ArrayList<>();
     for (Replica r : replicas) {
-      exclude.add(r.node());
+      // Only nodes holding a live replica are excluded: a node lost earlier (down, cut off, full)
+      // may take the deal again once it is back, and with few nodes it may be the only one left.
       if (r.state() == ReplicaState.ACTIVE) {
+        exclude.add(r.node());
         r.addrs().forEach(a -> sources.add(a.withPeerId(r.node())));
       }
     }
@@ -265,6 +267,9 @@ public final class DealManager {
 
   /** Asks a replica whether it still holds the deal; a replica silent past the grace period is lost. */
   private CompletableFuture<Replica> check(Deal deal, Replica r) {
+    // The addresses the replica was placed at: after a restart this node's peer store is empty, and
+    // without them a live replica would look silent and be replaced.
+    host.peerStore().addAddrs(r.node(), r.addrs());
     return client.request(r.node(), new StorageMessage.Check(deal.id()), config.requestTimeout())
         .handle((reply, e) -> {
           long now = clock.millis();
