@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reliability suite (issue #9, docs/reliability.md) at full length, in four parts:
 #   (1) fuzzing: every module's *DecodersFuzzTest fuzzed for FUZZ each (Jazzer; crashes are written
-#       under the module's src/test/resources/…/<Class>Inputs/ and replayed by every later test run);
+#       under the module's src/test/resources/…/<Class>Inputs/ and replayed first by every later run);
 #   (2) abuse and access: the flood/slowloris/huge-frame tests with honest-peer latency, and the
 #       access-control and path-traversal tests;
 #   (3) the nemesis: NemesisTest with WAVE-second fault waves repeated ROUNDS times against a devnet
