@@ -131,9 +131,9 @@ class NemesisTest {
         assertThat(total.wrongBytes()).as("GETs that returned other bytes than were put").isZero();
         assertThat(total.acknowledged()).as("PUTs acknowledged over the run").isGreaterThan(20);
         assertThat(failure).as("recovery within " + RECOVERY_TIMEOUT.toMinutes() + " min").isNull();
+        // Whether deals reach the full node before the run ends depends on placement, so its log is
+        // not checked for a refusal (DiskFullTest checks that); it must survive the full disk.
         assertThat(node("storage-5").isAlive()).as("the storage node with the full disk still runs").isTrue();
-        assertThat(Files.readString(dir.resolve("logs").resolve("storage-5.log")))
-            .as("the full node says why it refuses").containsIgnoringCase("space");
       }
     } finally {
       sh("nft delete table inet " + NFT_TABLE + " 2>/dev/null || true");
