@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.canopy.cli.rpc.ApiEndpoint;
 import io.canopy.cli.rpc.RpcClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -167,20 +164,7 @@ final class DevnetNode {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Process p = pb.start();
     p.getOutputStream().close();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (IOException e) {
-        return null;
-      }
-    });
-    String ready;
-    try {
-      ready = line.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (Exception e) {
-      ready = null;
-    }
+    String ready = DevnetProcess.firstLine(p, READY_TIMEOUT);
     if (ready == null) {
       p.destroyForcibly();
       throw new IOException(name + " did not restart within " + READY_TIMEOUT.toSeconds() + " s; see " + log);

@@ -69,6 +69,17 @@ final class DevnetProcess implements AutoCloseable {
         .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
         .start();
     p.getOutputStream().close();
+    String ready = firstLine(p, START_TIMEOUT);
+    if (ready == null) {
+      destroyTree(p);
+      throw new AssertionError("`" + String.join(" ", command) + "` printed no JSON line within " + START_TIMEOUT.toMinutes()
+          + " min; stderr:\n" + Files.readString(err));
+    }
+    return new DevnetProcess(p, JSON.readTree(ready), err);
+  }
+
+  /** The first line {@code p} prints on stdout within {@code timeout}, or null (it printed none or exited). */
+  static String firstLine(Process p, Duration timeout) {
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
       try {
@@ -77,18 +88,14 @@ final class DevnetProcess implements AutoCloseable {
         return null;
       }
     });
-    String ready;
     try {
-      ready = line.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      return line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      ready = null;
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
-    if (ready == null) {
-      destroyTree(p);
-      throw new AssertionError("`" + String.join(" ", command) + "` printed no JSON line within " + START_TIMEOUT.toMinutes()
-          + " min; stderr:\n" + Files.readString(err));
-    }
-    return new DevnetProcess(p, JSON.readTree(ready), err);
   }
 
   /** The devnet's JSON line: {@code s3}, {@code accessKeyId}, …, {@code dashboard}. */
