@@ -7,6 +7,7 @@ import io.canopy.gateway.openai.AccessKeyApiKeys;
 import io.canopy.gateway.s3.meta.AccessKey;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
 import io.canopy.identity.PeerId;
+import io.canopy.validator.ledger.Accounts;
 import io.canopy.validator.ledger.Ledger;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -184,7 +185,7 @@ final class DevnetCommand extends CanopyCommand implements Callable<Integer> {
         if (s.roles().equals("validator")) { // deposits are recorded on every validator's ledger
           try (Ledger ledger = Ledger.openSqlite(new Home(root.resolve(s.name())).ledgerFile())) {
             ledger.deposit("user:" + ids.get("gateway"), GATEWAY_DEPOSIT);
-            ledger.deposit("user:" + ACCOUNT, ACCOUNT_DEPOSIT);
+            ledger.deposit(Accounts.gatewayUser(ids.get("gateway"), ACCOUNT), ACCOUNT_DEPOSIT);
           }
         }
       }

@@ -5,6 +5,7 @@ import io.canopy.gateway.openai.AccessKeyApiKeys;
 import io.canopy.gateway.s3.meta.AccessKey;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
 import io.canopy.gateway.s3.meta.S3MetadataException;
+import io.canopy.validator.ledger.Accounts;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code canopy gateway keys create --account NAME}: issues an S3 access key pair for an account
  * (creating the account on first use) in the home's gateway database, and prints it as one JSON
- * line. The secret is shown only here; keep it like a password.
+ * line, with the ledger account this gateway bills the account's jobs to when the home has an
+ * identity. The secret is shown only here; keep it like a password.
  */
 @Command(name = "gateway", description = "Manage the gateway's S3 accounts and keys.",
     subcommands = GatewayCommand.Keys.class)
@@ -21,7 +23,7 @@ final class GatewayCommand {
 
   @Command(name = "keys", description = "S3 access keys.")
   static final class Keys extends CanopyCommand {
-    @Command(name = "create", description = "Issue an access key/secret pair for ACCOUNT; prints {\"account\",\"accessKeyId\",\"secretAccessKey\",\"apiKey\"}.")
+    @Command(name = "create", description = "Issue an access key/secret pair for ACCOUNT; prints {\"account\",\"accessKeyId\",\"secretAccessKey\",\"apiKey\",\"ledgerAccount\"}.")
     int create(@Option(names = "--account", required = true, paramLabel = "NAME", description = "The account the key acts for.") String account,
                @Option(names = "--database", paramLabel = "URL",
                    description = "The gateways' PostgreSQL database (as given to canopy daemon --database); default: the home's SQLite file.")
@@ -41,6 +43,10 @@ final class GatewayCommand {
           line.put("accessKeyId", key.accessKeyId());
           line.put("secretAccessKey", key.secretAccessKey());
           line.put("apiKey", AccessKeyApiKeys.apiKey(key));
+          if (home.isInitialized()) {
+            // This gateway's jobs for the account are billed here (spec/settlement.md §7.2).
+            line.put("ledgerAccount", Accounts.gatewayUser(home.readConfig().privateKey().peerId(), account));
+          }
           println(HomeConfig.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(line));
         } catch (S3MetadataException e) {
           throw new CommandException(e.getMessage(), e);

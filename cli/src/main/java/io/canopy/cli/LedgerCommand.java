@@ -28,7 +28,7 @@ final class LedgerCommand extends CanopyCommand {
   private static final String DATABASE_HELP =
       "The validators' PostgreSQL database (postgresql://user:password@host:port/db); default: the home's ledger.db.";
 
-  @Command(name = "balance", description = "Print ACCOUNT's balance in micro-credits (user:NAME, operator:PEER, validator:PEER, network, external).")
+  @Command(name = "balance", description = "Print ACCOUNT's balance in micro-credits (user:PEER, user:GATEWAY/NAME, operator:PEER, validator:PEER, network, external).")
   int balance(@Parameters(paramLabel = "ACCOUNT") String account,
               @Option(names = "--database", paramLabel = "URL", description = DATABASE_HELP) String database) {
     return ledger(() -> {

@@ -24,6 +24,8 @@ class GatewayKeysTest {
     assertThat(first.path("account").asText()).isEqualTo("alice");
     assertThat(first.path("accessKeyId").asText()).hasSize(20).startsWith("CNPY").isNotEqualTo(second.path("accessKeyId").asText());
     assertThat(first.path("secretAccessKey").asText()).hasSize(40);
+    // this gateway's jobs for alice are billed to alice under this gateway's peer ID
+    assertThat(first.path("ledgerAccount").asText()).isEqualTo("user:" + TestNodes.peerId(home) + "/alice");
     try (JdbcS3Metadata meta = JdbcS3Metadata.openSqlite(home.resolve(Home.S3_FILE))) {
       assertThat(meta.activeAccessKey(first.path("accessKeyId").asText()))
           .hasValueSatisfying(k -> assertThat(k.secretAccessKey()).isEqualTo(first.path("secretAccessKey").asText()));

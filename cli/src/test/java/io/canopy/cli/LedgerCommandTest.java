@@ -50,6 +50,9 @@ class LedgerCommandTest {
     return Ed25519PrivateKey.fromSeed(seed);
   }
 
+  /** Alice's account at the gateway that countersigns the jobs of {@link #settleTwoEpochs}. */
+  private static final String ALICE_AT_GATEWAY = "user:" + key(2).peerId() + "/alice";
+
   @BeforeEach
   void init() {
     home = tmp.resolve("node");
@@ -99,6 +102,7 @@ class LedgerCommandTest {
   @Test
   void epochsExportAndVerify() throws Exception {
     ledger("deposit", "user:alice", "1000000").ok();
+    ledger("deposit", ALICE_AT_GATEWAY, "1000000").ok();
     List<SettlementRecord> records = settleTwoEpochs();
 
     List<String> epochs = ledger("epochs").ok().lines();
@@ -128,7 +132,8 @@ class LedgerCommandTest {
     ledger("export", "--epoch", "0", "--format", "xml").failsNaming("--format 'xml'");
 
     assertThat(ledger("verify").ok().out()).isEqualTo("ledger OK: 2 settled epochs\n");
-    assertThat(ledger("balance", "user:alice").ok().out()).isEqualTo((1_000_000 - 2 * 1000 - 600) + "\n");
+    assertThat(ledger("balance", "user:alice").ok().out()).isEqualTo((1_000_000 - 2 * 1000) + "\n");
+    assertThat(ledger("balance", ALICE_AT_GATEWAY).ok().out()).isEqualTo((1_000_000 - 600) + "\n");
 
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("ledger.db")); Statement st = c.createStatement()) {
       st.executeUpdate("UPDATE ledger_postings SET amount = amount - 7 WHERE seq = (SELECT MAX(seq) FROM ledger_postings WHERE epoch = 1)");
@@ -140,8 +145,10 @@ class LedgerCommandTest {
   void postgresqlThroughTheDatabaseOption() throws Exception {
     String database = SharedTestPostgres.newDatabase();
     ledger("deposit", "user:alice", "1000000", "--database", database).ok();
+    ledger("deposit", ALICE_AT_GATEWAY, "1000000", "--database", database).ok();
     List<SettlementRecord> records = settleTwoEpochs(Ledger.openPostgres(GatewayDatabase.jdbcUrl(database)));
-    assertThat(ledger("balance", "user:alice", "--database", database).ok().out()).isEqualTo((1_000_000 - 2 * 1000 - 600) + "\n");
+    assertThat(ledger("balance", "user:alice", "--database", database).ok().out()).isEqualTo((1_000_000 - 2 * 1000) + "\n");
+    assertThat(ledger("balance", ALICE_AT_GATEWAY, "--database", database).ok().out()).isEqualTo((1_000_000 - 600) + "\n");
     assertThat(ledger("epochs", "--database", database).ok().lines()).hasSize(2)
         .first().asString().startsWith("0  " + records.get(0).hashHex());
     JsonNode json = HomeConfig.JSON.readTree(ledger("export", "--epoch", "1", "--format", "json", "--database", database).ok().out());

@@ -15,6 +15,7 @@ import io.canopy.protocol.epoch.EpochClock;
 import io.canopy.storage.DealStatus;
 import io.canopy.storage.DealStore;
 import io.canopy.storage.StorageConfig;
+import io.canopy.validator.ledger.Accounts;
 import io.canopy.validator.ledger.Ledger;
 import io.canopy.validator.settle.Prices;
 import io.canopy.validator.settle.SettlementRecord;
@@ -85,7 +86,7 @@ class ValidatorNetworkTest {
     for (Path h : validatorHomes) { // the same deposits on every validator's ledger (they are not replicated)
       try (Ledger ledger = Ledger.openSqlite(new Home(h).ledgerFile())) {
         ledger.deposit("user:" + gatewayId, 1_000_000_000_000L);
-        ledger.deposit("user:alice", 1_000_000_000L);
+        ledger.deposit(Accounts.gatewayUser(gatewayId, "alice"), 1_000_000_000L);
       }
     }
 
@@ -198,13 +199,13 @@ class ValidatorNetworkTest {
       export.path("payouts").forEach(p -> actual.put(p.path("account").asText(), p.path("amount").asLong()));
       assertThat(actual).as("epoch %d: payouts recomputed from the export's inputs", e).isEqualTo(expected);
     }
-    // The jobs were re-run and paid once, in the record after their epoch.
+    // The jobs were re-run and paid once, in the record after their epoch, by the account the gateway named for alice.
     long computePostings = 0;
     for (long e = 0; e <= last; e++) {
       JsonNode export = HomeConfig.JSON.readTree(nodes.cli(validatorHomes.get(2)).run("ledger", "export", "--epoch", String.valueOf(e),
           "--format", "json").ok().out());
       for (JsonNode p : export.path("postings")) {
-        if (p.path("kind").asText().equals("compute") && p.path("account").asText().equals("user:alice")) {
+        if (p.path("kind").asText().equals("compute") && p.path("account").asText().equals(key.path("ledgerAccount").asText())) {
           computePostings++;
         }
       }

@@ -95,7 +95,7 @@ public final class RewardCalculator {
     for (CountersignedReceipt c : inputs.receipts()) {
       Receipt receipt = c.receipt();
       long owed = computeReward(prices.perKiloTokens(receipt.model().toString()), receipt.usage().totalTokens());
-      pay(txs, spent, totals, opening, inputs, prices, "compute", receipt.jobId(), Accounts.user(c.account()), receipt.node(), peerText,
+      pay(txs, spent, totals, opening, inputs, prices, "compute", receipt.jobId(), Accounts.payer(c), receipt.node(), peerText,
           owed);
     }
     long fees = totals[0];

@@ -184,7 +184,7 @@ public final class Settler {
       if (!jobs.add(List.of(r.jobId(), r.node()))) {
         throw new LedgerException("epoch " + epoch + ": receipt " + r.jobId() + " of node " + r.node() + " appears twice");
       }
-      Accounts.user(c.account());
+      Accounts.payer(c);
     }
     OptionalInt forged = IntStream.range(0, receipts.size()).parallel().filter(i -> !receipts.get(i).verify()).min();
     if (forged.isPresent()) {

@@ -62,7 +62,9 @@ class LedgerPropertyTest {
         int op = random.nextInt(10);
         String what = "seed " + seed + " step " + step;
         if (op < 3) {
-          String user = Accounts.user(USERS.get(random.nextInt(USERS.size())));
+          // deal owners pay from user:NAME, the gateway's API users from user:GATEWAY/NAME
+          String name = USERS.get(random.nextInt(USERS.size()));
+          String user = random.nextBoolean() ? Accounts.user(name) : Accounts.gatewayUser(GATEWAY.peerId(), name);
           long amount = 1 + random.nextInt(20_000);
           ledger.deposit(user, amount);
           move(model, Accounts.EXTERNAL, user, amount);
@@ -153,7 +155,7 @@ class LedgerPropertyTest {
       if (!inputs.fraudNodes().contains(c.receipt().node())) {
         long price = c.receipt().model().equals(SettlementFixtures.OTHER_MODEL) ? 1100 : 300;
         long owed = floor(price, c.receipt().usage().promptTokens() + c.receipt().usage().completionTokens(), 1000);
-        fees += pay(model, "user:" + c.account(), Accounts.operator(c.receipt().node()), owed, prices.feeBps());
+        fees += pay(model, Accounts.payer(c), Accounts.operator(c.receipt().node()), owed, prices.feeBps());
       }
     }
     long share = fees / signers.size();

@@ -28,7 +28,7 @@ class LedgerTamperTest {
     file = tmp.resolve("ledger.db");
     try (Ledger ledger = Ledger.openSqlite(file)) {
       ledger.deposit("user:alice", 1_000_000);
-      ledger.deposit("user:bob", 1_000_000);
+      ledger.deposit(SettlementFixtures.gatewayUser("bob"), 1_000_000);
       Settler settler = new Settler(ledger, SettlementFixtures.NETWORK, SettlerTest.PRICES);
       for (long e = 0; e < 3; e++) {
         settler.settle(e, SettlerTest.inputs(e), VALIDATORS);

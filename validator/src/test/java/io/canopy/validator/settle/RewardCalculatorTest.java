@@ -84,7 +84,7 @@ class RewardCalculatorTest {
     assertThat(plan.forfeited()).isEqualTo(150);
     assertThat(plan.payouts()).containsExactly(new Payout(Accounts.operator(NODE_B.peerId()), 150));
     assertThat(plan.transactions()).flatMap(LedgerTransaction::entries).extracting(LedgerTransaction.Entry::account)
-        .doesNotContain(Accounts.operator(NODE_A.peerId()), "user:alice", "user:bob");
+        .doesNotContain(Accounts.operator(NODE_A.peerId()), "user:alice", SettlementFixtures.gatewayUser("bob"));
   }
 
   @Test
@@ -117,5 +117,25 @@ class RewardCalculatorTest {
     assertThat(plan.payouts()).containsExactlyInAnyOrder(new Payout(Accounts.operator(NODE_A.peerId()), 100),
         new Payout(Accounts.operator(NODE_B.peerId()), 30));
     assertThat(plan.unfunded()).isEqualTo(70);
+  }
+
+  @Test
+  void aGatewayCanOnlyBillItsOwnUsersEvenWhenAnotherGatewayHasAUserOfTheSameName() {
+    Ed25519PrivateKey v = key("validator", 0);
+    Ed25519PrivateKey honest = key("gateway", 0);
+    Ed25519PrivateKey other = key("gateway", 1);
+    String honestAlice = Accounts.gatewayUser(honest.peerId(), "alice");
+    EpochInputs inputs = new EpochInputs(List.of(),
+        List.of(SettlementFixtures.receipt(NODE_A, honest, "job-1", "alice", SettlementFixtures.MODEL, 500, 500, 4),
+            SettlementFixtures.receipt(NODE_B, other, "job-2", "alice", SettlementFixtures.MODEL, 500, 500, 4)),
+        Set.of(), Set.of(v.peerId()));
+    // only the honest gateway's alice has money; the other gateway's "alice" is another account
+    RewardCalculator.Plan plan = RewardCalculator.calculate(inputs, Prices.of(0, 100, 0), List.of(v.peerId()),
+        a -> a.equals(honestAlice) ? 1_000 : 0);
+    assertThat(plan.payouts()).containsExactly(new Payout(Accounts.operator(NODE_A.peerId()), 100));
+    assertThat(plan.unfunded()).isEqualTo(100);
+    assertThat(plan.transactions()).flatMap(LedgerTransaction::entries).filteredOn(e -> e.amount() < 0)
+        .extracting(LedgerTransaction.Entry::account).containsExactly(honestAlice);
+    assertThat(Accounts.gatewayUser(other.peerId(), "alice")).isNotEqualTo(honestAlice).startsWith("user:" + other.peerId() + "/");
   }
 }

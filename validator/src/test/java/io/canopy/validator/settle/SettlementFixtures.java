@@ -7,6 +7,7 @@ import io.canopy.multiformats.Multicodec;
 import io.canopy.protocol.compute.CountersignedReceipt;
 import io.canopy.protocol.compute.Receipt;
 import io.canopy.protocol.compute.Usage;
+import io.canopy.validator.ledger.Accounts;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,6 +41,11 @@ final class SettlementFixtures {
                                       long prompt, long completion, long epoch) {
     Receipt r = Receipt.sign(node, jobId, model, H, H, H, new Usage(prompt, completion), epoch, 1_000, 2_000, true);
     return CountersignedReceipt.sign(gateway, r, account, 3_000);
+  }
+
+  /** The ledger account of {@code name} at the gateway that countersigns the short-form receipts. */
+  static String gatewayUser(String name) {
+    return Accounts.gatewayUser(key("gateway", 0).peerId(), name);
   }
 
   static CountersignedReceipt receipt(Ed25519PrivateKey node, String jobId, String account, long tokens, long epoch) {

@@ -39,7 +39,7 @@ class SettlerTest {
     ledger = Ledger.openSqlite(tmp.resolve("ledger.db"));
     settler = new Settler(ledger, NETWORK, PRICES);
     ledger.deposit("user:alice", 1_000_000);
-    ledger.deposit("user:bob", 1_000_000);
+    ledger.deposit(SettlementFixtures.gatewayUser("bob"), 1_000_000);
   }
 
   @AfterEach
@@ -73,7 +73,7 @@ class SettlerTest {
     assertThat(ledger.balance(Accounts.operator(NODE_A.peerId()))).isEqualTo(2 * 1900);
     assertThat(ledger.balance(Accounts.operator(NODE_B.peerId()))).isEqualTo(950);
     assertThat(ledger.balance("user:alice")).isEqualTo(1_000_000 - 2 * 2000);
-    assertThat(ledger.balance("user:bob")).isEqualTo(1_000_000 - 1000);
+    assertThat(ledger.balance(SettlementFixtures.gatewayUser("bob"))).isEqualTo(1_000_000 - 1000);
     assertThat(r0.totalFees()).isEqualTo(100);
     assertThat(r1.totalFees()).isEqualTo(150);
     assertThat(ledger.balances().values().stream().mapToLong(Long::longValue).sum()).isZero();
@@ -149,7 +149,7 @@ class SettlerTest {
     SettlementRecord r1;
     try (Ledger other = Ledger.openSqlite(tmp.resolve("other.db"))) {
       other.deposit("user:alice", 1_000_000);
-      other.deposit("user:bob", 1_000_000);
+      other.deposit(SettlementFixtures.gatewayUser("bob"), 1_000_000);
       Settler s = new Settler(other, NETWORK, PRICES);
       r0 = s.settle(0, inputs(0), VALIDATORS);
       r1 = s.settle(1, inputs(1), VALIDATORS);
