@@ -406,14 +406,14 @@ final class DaemonNode implements AutoCloseable {
     stack.add(gateway);
 
     // The Kubo RPC subset: the same operations as the local API, in Kubo's shapes, without a token.
-    try {
-      kuboRpc = RpcServer.withoutToken(options.rpc(), rpcConfig, this::describe, log);
-    } catch (IOException e) {
-      throw new CommandException("cannot listen on " + options.rpc() + " for the Kubo RPC API: " + e.getMessage(), e);
-    }
+    kuboRpc = RpcServer.withoutToken(options.rpc(), rpcConfig, this::describe, log);
     stack.add(kuboRpc);
     KuboRpcRoutes.register(kuboRpc, node, host);
-    kuboRpc.start();
+    try {
+      kuboRpc.start();
+    } catch (IOException e) {
+      throw new CommandException("--rpc: " + e.getMessage(), e);
+    }
   }
 
   /** Announces a newly pinned DAG root on the DHT, so that peers can find this node for it. */

@@ -1,11 +1,15 @@
 package io.canopy.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.canopy.gateway.http.HttpListener;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +18,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -29,13 +31,17 @@ import java.util.function.Consumer;
  * longer than {@link #MAX_TARGET} is refused (414), and each document is built at most once per
  * {@link #DOCUMENT_TTL} however many clients poll. A request whose {@code Host} header is not this
  * listener's loopback address is refused (403), so that a web page from elsewhere cannot read the
- * documents through DNS rebinding; the answers forbid framing and inline scripts.
+ * documents through DNS rebinding; the answers forbid framing and inline scripts. A client must
+ * send its request head within {@link #HEAD_TIMEOUT}, so slow clients cannot hold the listener.
  */
 final class Dashboard implements AutoCloseable {
   static final String RESOURCES = "/io/canopy/cli/dashboard/";
   static final int MAX_TARGET = 2048;
   static final Duration DOCUMENT_TTL = Duration.ofSeconds(1);
   static final int THREADS = 4;
+  static final Duration HEAD_TIMEOUT = Duration.ofSeconds(10);
+  /** Keeps a polling page's connection between its polls (it polls every few seconds). */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
   private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,24 +73,25 @@ final class Dashboard implements AutoCloseable {
     }
   }
 
-  private final HttpServer server;
-  private final ExecutorService workers;
+  private final Vertx vertx;
+  private final URI url;
   private final Clock clock;
   private final Consumer<String> log;
   private final Map<String, Page> pages;
   private final Map<String, Cached> documents;
   private final Set<String> allowedHosts;
 
-  private Dashboard(HttpServer server, ExecutorService workers, Clock clock, Consumer<String> log, Map<String, Page> pages,
-                    Document status, Document network) {
-    this.server = server;
-    this.workers = workers;
+  private Dashboard(Vertx vertx, InetSocketAddress address, Clock clock, Consumer<String> log, Map<String, Page> pages,
+                    Document status, Document network, Duration headTimeout) throws IOException {
+    this.vertx = vertx;
     this.clock = clock;
     this.log = log;
     this.pages = pages;
     this.documents = Map.of("/status.json", new Cached(status), "/network.json", new Cached(network));
-    int port = server.getAddress().getPort();
-    String literal = server.getAddress().getAddress().getHostAddress();
+    this.url = HttpListener.listen(vertx, "dashboard", address,
+        new HttpListener.Limits(MAX_TARGET + 64, 16 * 1024, headTimeout, IDLE_TIMEOUT, IDLE_TIMEOUT), this::handle).resolve("/");
+    int port = url.getPort();
+    String literal = address.getAddress().getHostAddress();
     this.allowedHosts = Set.copyOf(java.util.List.of(
         (literal.contains(":") ? "[" + literal + "]" : literal) + ":" + port,
         "localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port));
@@ -93,6 +100,12 @@ final class Dashboard implements AutoCloseable {
   /** Listens on {@code address} (loopback only; port 0 picks a free one) and serves until closed. */
   static Dashboard start(InetSocketAddress address, Document status, Document network, Clock clock, Consumer<String> log)
       throws IOException {
+    return start(address, status, network, clock, log, HEAD_TIMEOUT);
+  }
+
+  /** As {@link #start(InetSocketAddress, Document, Document, Clock, Consumer)}, with another request head deadline (tests). */
+  static Dashboard start(InetSocketAddress address, Document status, Document network, Clock clock, Consumer<String> log,
+                         Duration headTimeout) throws IOException {
     if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
       throw new CommandException("--dashboard " + address + ": the dashboard must listen on a loopback address (127.0.0.1 or [::1])");
     }
@@ -100,23 +113,13 @@ final class Dashboard implements AutoCloseable {
         "/", page("index.html", "text/html; charset=utf-8"),
         "/dashboard.js", page("dashboard.js", "text/javascript; charset=utf-8"),
         "/dashboard.css", page("dashboard.css", "text/css; charset=utf-8"));
-    HttpServer server;
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(THREADS).setInternalBlockingPoolSize(1));
     try {
-      server = HttpServer.create(address, 64);
+      return new Dashboard(vertx, address, clock, log, pages, status, network, headTimeout);
     } catch (IOException e) {
-      throw new CommandException("cannot listen on " + address + " for the dashboard: " + e.getMessage(), e);
+      vertx.close();
+      throw new CommandException(e.getMessage(), e);
     }
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> {
-      Thread t = new Thread(r, "canopy-dashboard-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(workers);
-    Dashboard d = new Dashboard(server, workers, clock, log, pages, status, network);
-    server.createContext("/", d::handle);
-    server.start();
-    return d;
   }
 
   private static Page page(String name, String contentType) throws IOException {
@@ -130,81 +133,73 @@ final class Dashboard implements AutoCloseable {
 
   /** {@code http://HOST:PORT/}. */
   URI url() {
-    InetSocketAddress a = server.getAddress();
-    String host = a.getAddress().getHostAddress();
-    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/");
+    return url;
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try {
-      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-      exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-      exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
-      exchange.getResponseHeaders().set("Content-Security-Policy", CSP);
-      String method = exchange.getRequestMethod();
-      boolean head = "HEAD".equals(method);
-      if (!"GET".equals(method) && !head) {
-        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        text(exchange, 405, "method " + method + " not allowed: the dashboard is read-only (GET)", false);
-        return;
-      }
-      String host = exchange.getRequestHeaders().getFirst("Host");
-      if (host != null && !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-        text(exchange, 403, "host '" + host + "' is not this dashboard's address", head);
-        return;
-      }
-      String target = exchange.getRequestURI().toString();
-      if (target.length() > MAX_TARGET) {
-        text(exchange, 414, "request target over " + MAX_TARGET + " characters", head);
-        return;
-      }
-      String path = exchange.getRequestURI().getRawPath();
-      Page page = pages.get(path);
-      if (page != null) {
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        send(exchange, 200, page.contentType(), page.bytes(), head);
-        return;
-      }
-      Cached document = documents.get(path);
-      if (document == null) {
-        text(exchange, 404, "no such page: " + path, head);
-        return;
-      }
-      byte[] json;
-      try {
-        json = document.get();
-      } catch (Exception e) {
-        log.accept("dashboard: " + path + " failed: " + ErrorReport.describe(e));
-        text(exchange, 500, path + " failed: " + ErrorReport.oneLine(ErrorReport.describe(e)), head);
-        return;
-      }
-      exchange.getResponseHeaders().set("Cache-Control", "no-store");
-      send(exchange, 200, "application/json", json, head);
-    } finally {
-      exchange.close();
-    }
-  }
-
-  private static void text(HttpExchange exchange, int status, String message, boolean head) throws IOException {
-    send(exchange, status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8), head);
-  }
-
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body, boolean head) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    if (head) {
-      exchange.sendResponseHeaders(status, -1); // the JDK server sends no body for HEAD
+  /** On the event loop: everything but building a document, which runs on a worker. */
+  private void handle(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.putHeader("X-Content-Type-Options", "nosniff");
+    response.putHeader("Referrer-Policy", "no-referrer");
+    response.putHeader("X-Frame-Options", "DENY");
+    response.putHeader("Content-Security-Policy", CSP);
+    HttpMethod method = request.method();
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      response.putHeader("Allow", "GET, HEAD");
+      text(response, 405, "method " + method + " not allowed: the dashboard is read-only (GET)");
       return;
     }
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+    String host = request.getHeader("Host");
+    if (host != null && !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+      text(response, 403, "host '" + host + "' is not this dashboard's address");
+      return;
     }
+    if (request.uri().length() > MAX_TARGET) {
+      text(response, 414, "request target over " + MAX_TARGET + " characters");
+      return;
+    }
+    String path = request.path();
+    Page page = pages.get(path);
+    if (page != null) {
+      response.putHeader("Cache-Control", "no-cache");
+      send(response, 200, page.contentType(), page.bytes());
+      return;
+    }
+    Cached document = documents.get(path);
+    if (document == null) {
+      text(response, 404, "no such page: " + path);
+      return;
+    }
+    vertx.executeBlocking(document::get, false).onComplete(built -> {
+      if (built.failed()) {
+        Throwable e = built.cause();
+        log.accept("dashboard: " + path + " failed: " + ErrorReport.describe(e));
+        text(response, 500, path + " failed: " + ErrorReport.oneLine(ErrorReport.describe(e)));
+        return;
+      }
+      response.putHeader("Cache-Control", "no-store");
+      send(response, 200, "application/json", built.result());
+    });
   }
 
-  /** Stops accepting; requests in progress get a second to finish. Idempotent. */
+  private static void text(HttpServerResponse response, int status, String message) {
+    send(response, status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Vert.x sends the headers alone, Content-Length included, when the request is a HEAD. */
+  private static void send(HttpServerResponse response, int status, String contentType, byte[] body) {
+    response.setStatusCode(status).putHeader("Content-Type", contentType).end(Buffer.buffer(body));
+  }
+
+  /** Stops accepting and drops open connections. Idempotent. */
   @Override
   public void close() {
-    server.stop(1);
-    workers.shutdownNow();
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.accept("the dashboard did not stop cleanly: " + e);
+    }
   }
 }

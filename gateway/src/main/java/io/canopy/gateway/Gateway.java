@@ -1,7 +1,7 @@
 package io.canopy.gateway;
 
 import io.canopy.content.block.Blockstore;
-import io.canopy.gateway.http.RequestHeadDeadline;
+import io.canopy.gateway.http.HttpListener;
 import io.canopy.gateway.ipfs.IpfsGateway;
 import io.canopy.gateway.openai.ApiKeys;
 import io.canopy.gateway.openai.InferenceBackend;
@@ -14,8 +14,6 @@ import io.canopy.gateway.s3.data.ObjectKeeper;
 import io.canopy.gateway.s3.meta.S3Metadata;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -155,26 +153,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void listen(String face, InetSocketAddress address, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler)
-      throws Exception {
-    HttpServerOptions options = new HttpServerOptions()
-        .setMaxInitialLineLength(MAX_INITIAL_LINE)
-        .setMaxHeaderSize(MAX_HEADER_SIZE)
-        // No HTTP/2 over cleartext: while Vert.x sniffs for its preface it does not report the
-        // connection, so RequestHeadDeadline could not time a client that sends nothing at all.
-        .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout((int) IDLE_TIMEOUT.toSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS);
-    RequestHeadDeadline deadline = new RequestHeadDeadline(vertx, requestHeadTimeout, IDLE_TIMEOUT);
-    HttpServer server;
-    try {
-      server = vertx.createHttpServer(options).connectionHandler(deadline::connected).requestHandler(deadline.wrap(handler))
-          .listen(address.getPort(), address.getHostString())
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new java.io.IOException("cannot listen on " + address + " for the " + face + ": " + e.getCause().getMessage(), e.getCause());
-    }
-    String host = address.getAddress() != null && address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
-    urls.put(face, URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.actualPort()));
+      throws java.io.IOException {
+    urls.put(face, HttpListener.listen(vertx, face, address,
+        new HttpListener.Limits(MAX_INITIAL_LINE, MAX_HEADER_SIZE, requestHeadTimeout, IDLE_TIMEOUT, IDLE_TIMEOUT), handler));
   }
 
   /** Each face's base URL, e.g. {@code ipfsGateway → http://127.0.0.1:8080}. */

@@ -1,7 +1,11 @@
 package io.canopy.cli.rpc;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
+import io.canopy.gateway.http.BlockingResponseStream;
+import io.canopy.gateway.http.RequestBodyStream;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -23,17 +27,22 @@ import java.util.Map;
  * a stream that ended early.
  */
 public final class RpcCall {
-  private final HttpExchange exchange;
+  private final HttpServerRequest request;
+  private final HttpServerResponse response;
+  private final RequestBodyStream requestBody;
   private final List<Map.Entry<String, String>> query;
   private final long maxBodyBytes;
   private final ObjectMapper json;
   /** When the read the handler is blocked in began; 0 when it is not reading. */
   private volatile long readStartedAt;
-  private boolean responded;
+  private volatile boolean responded;
   private WatchedInput body;
 
-  RpcCall(HttpExchange exchange, List<Map.Entry<String, String>> query, long maxBodyBytes, ObjectMapper json) {
-    this.exchange = exchange;
+  RpcCall(HttpServerRequest request, RequestBodyStream requestBody, List<Map.Entry<String, String>> query, long maxBodyBytes,
+          ObjectMapper json) {
+    this.request = request;
+    this.response = request.response();
+    this.requestBody = requestBody;
     this.query = query;
     this.maxBodyBytes = maxBodyBytes;
     this.json = json;
@@ -102,13 +111,13 @@ public final class RpcCall {
 
   /** The request's Content-Type, without parameters, or "". */
   public String contentType() {
-    String type = exchange.getRequestHeaders().getFirst("Content-Type");
+    String type = request.getHeader("Content-Type");
     return type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
   }
 
   /** The first value of request header {@code name}, or null. */
   public String header(String name) {
-    return exchange.getRequestHeaders().getFirst(name);
+    return request.getHeader(name);
   }
 
   /** Sets a response header; only before the answer starts. */
@@ -116,7 +125,7 @@ public final class RpcCall {
     if (responded) {
       throw new IllegalStateException("the answer has started");
     }
-    exchange.getResponseHeaders().set(name, value);
+    response.putHeader(name, value);
   }
 
   /**
@@ -125,7 +134,7 @@ public final class RpcCall {
    */
   public InputStream body() {
     if (body == null) {
-      body = new WatchedInput(exchange.getRequestBody());
+      body = new WatchedInput(requestBody);
     }
     return body;
   }
@@ -133,11 +142,9 @@ public final class RpcCall {
   /** Answers 200 with {@code value} as JSON. */
   public void respondJson(Object value) throws IOException {
     byte[] bytes = json.writeValueAsBytes(value);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    response.putHeader("Content-Type", "application/json");
     start(200, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+    response.end(Buffer.buffer(bytes));
   }
 
   /**
@@ -146,9 +153,9 @@ public final class RpcCall {
    * answer from one cut short. The handler closes it when done.
    */
   public OutputStream respondStream(String contentType, long length) {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
+    response.putHeader("Content-Type", contentType);
     if (length >= 0) {
-      exchange.getResponseHeaders().set("X-Content-Length", Long.toString(length));
+      response.putHeader("X-Content-Length", Long.toString(length));
     }
     return new FilterOutputStream(null) {
       private OutputStream target;
@@ -156,7 +163,7 @@ public final class RpcCall {
       private OutputStream target() throws IOException {
         if (target == null) {
           start(200, -1); // chunked: an abort is then visible to the client as a broken stream
-          target = exchange.getResponseBody();
+          target = new BlockingResponseStream(response);
         }
         return target;
       }
@@ -183,6 +190,9 @@ public final class RpcCall {
       @Override
       public void close() throws IOException {
         target().close();
+        if (!response.ended()) {
+          response.end();
+        }
       }
     };
   }
@@ -192,10 +202,14 @@ public final class RpcCall {
   }
 
   /** Sends the status line; {@code bodyLength} -1 for a chunked body of unknown length, 0 for none. */
-  void start(int status, long bodyLength) throws IOException {
+  void start(int status, long bodyLength) {
     responded = true;
-    // HttpExchange's own convention: 0 means chunked, -1 means no body
-    exchange.sendResponseHeaders(status, bodyLength == 0 ? -1 : bodyLength < 0 ? 0 : bodyLength);
+    response.setStatusCode(status);
+    if (bodyLength < 0) {
+      response.setChunked(true);
+    } else {
+      response.putHeader("Content-Length", Long.toString(bodyLength));
+    }
   }
 
   /** Whether the handler has been blocked reading from its client for longer than {@code idleNanos}. */
@@ -204,8 +218,8 @@ public final class RpcCall {
     return started != 0 && !responded && now - started > idleNanos;
   }
 
-  HttpExchange exchange() {
-    return exchange;
+  HttpServerRequest request() {
+    return request;
   }
 
   static List<Map.Entry<String, String>> parseQuery(String raw, int maxParams) {

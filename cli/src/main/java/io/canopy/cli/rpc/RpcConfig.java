@@ -6,7 +6,8 @@ import java.time.Duration;
  * Limits of the local RPC server, with their defaults in one place. Every inbound path has one:
  * how many requests run at once (more are answered 503 at once, never queued without bound), how
  * large a query and an ordinary body may be, how large an upload (an import stream) may be, and
- * how long a client may go silent in the middle of a request.
+ * how long a client may take to send a request head, and how long it may go silent in the middle of
+ * a request.
  */
 public final class RpcConfig {
   public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 32;
@@ -15,8 +16,13 @@ public final class RpcConfig {
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   /** An upload is a whole add or CAR import: large, but a cap still stops a runaway client. */
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 64L << 30;
-  /** Silence in the middle of reading a request (headers or body) after which it is dropped. */
+  /**
+   * Silence in the middle of a request body after which it is dropped; also how long a kept-alive
+   * connection may wait for its next request.
+   */
   public static final Duration DEFAULT_READ_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  /** Time from connecting (or from the previous answer) to a complete request head: a slowloris bound. */
+  public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(20);
 
   private final int maxConcurrentRequests;
   private final int maxQueryBytes;
@@ -24,6 +30,7 @@ public final class RpcConfig {
   private final long maxBodyBytes;
   private final long maxUploadBytes;
   private final Duration readIdleTimeout;
+  private final Duration requestHeadTimeout;
 
   private RpcConfig(Builder b) {
     this.maxConcurrentRequests = b.maxConcurrentRequests;
@@ -32,6 +39,7 @@ public final class RpcConfig {
     this.maxBodyBytes = b.maxBodyBytes;
     this.maxUploadBytes = b.maxUploadBytes;
     this.readIdleTimeout = b.readIdleTimeout;
+    this.requestHeadTimeout = b.requestHeadTimeout;
   }
 
   public static RpcConfig defaults() {
@@ -66,6 +74,10 @@ public final class RpcConfig {
     return readIdleTimeout;
   }
 
+  public Duration requestHeadTimeout() {
+    return requestHeadTimeout;
+  }
+
   public static final class Builder {
     private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
     private int maxQueryBytes = DEFAULT_MAX_QUERY_BYTES;
@@ -73,6 +85,7 @@ public final class RpcConfig {
     private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
     private Duration readIdleTimeout = DEFAULT_READ_IDLE_TIMEOUT;
+    private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
 
     private Builder() {}
 
@@ -102,15 +115,24 @@ public final class RpcConfig {
     }
 
     public Builder readIdleTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("readIdleTimeout must be positive, got " + timeout);
-      }
-      this.readIdleTimeout = timeout;
+      this.readIdleTimeout = positive(timeout, "readIdleTimeout");
+      return this;
+    }
+
+    public Builder requestHeadTimeout(Duration timeout) {
+      this.requestHeadTimeout = positive(timeout, "requestHeadTimeout");
       return this;
     }
 
     public RpcConfig build() {
       return new RpcConfig(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
+      return d;
     }
 
     private static <N extends Number> N positive(N n, String name) {
