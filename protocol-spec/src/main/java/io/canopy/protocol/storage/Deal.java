@@ -74,7 +74,7 @@ public record Deal(String id, PeerId owner, Cid root, long size, int replicas, l
           case 2 -> owner = PeerId.fromBytes(r.bytes());
           case 3 -> root = Cid.fromBytes(r.bytes());
           case 4 -> size = r.varint();
-          case 5 -> replicas = (int) Math.min(Integer.MAX_VALUE, r.varint());
+          case 5 -> replicas = replicas(r.varint());
           case 6 -> start = r.varint();
           case 7 -> end = r.varint();
           case 8 -> price = r.varint();
@@ -88,6 +88,14 @@ public record Deal(String id, PeerId owner, Cid root, long size, int replicas, l
       throw new StorageMessageException("deal lacks its id, owner or root");
     }
     return new Deal(id, owner, root, size, replicas, start, end, price);
+  }
+
+  /** A uint64 replica count as an int, refusing one no int holds (a long cast would wrap 2^63+5 to 5). */
+  private static int replicas(long uint64) {
+    if (uint64 < 0 || uint64 > MAX_REPLICAS) {
+      throw new StorageMessageException("replicas must be 1.." + MAX_REPLICAS + ", got " + Long.toUnsignedString(uint64));
+    }
+    return (int) uint64;
   }
 
   /** The owner's signature over the encoded deal. */

@@ -77,6 +77,17 @@ class StorageMessageTest {
   }
 
   @Test
+  void aReplicaCountNoIntHoldsIsRefusedNotWrapped() {
+    byte[] deal = new Deal("d", OWNER.peerId(), ROOT, 1, 3, 0, 1, 0).encode();
+    // a later field 5 of 2^63 + 5 replaces the 3; cast to an int it would read as 5
+    byte[] huge = new io.canopy.protobuf.ProtoWriter().varint(5, Long.MIN_VALUE + 5).toByteArray();
+    byte[] bytes = java.util.Arrays.copyOf(deal, deal.length + huge.length);
+    System.arraycopy(huge, 0, bytes, deal.length, huge.length);
+    assertThatThrownBy(() -> Deal.decode(bytes)).isInstanceOf(StorageMessageException.class)
+        .hasMessageContaining("replicas must be 1..64, got 9223372036854775813");
+  }
+
+  @Test
   void malformedInputIsRefusedWithAReason() {
     assertThatThrownBy(() -> StorageCodec.decode(new byte[0])).hasMessageContaining("no body");
     byte[] two = concat(StorageCodec.encode(new StorageMessage.Check("a")), StorageCodec.encode(new StorageMessage.Check("b")));
