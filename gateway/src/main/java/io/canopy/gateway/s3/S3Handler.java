@@ -265,7 +265,8 @@ public final class S3Handler implements Handler<HttpServerRequest> {
       AuthResult auth = authenticate(req, rawPath, rawQuery);
       Exchange x = new Exchange(req, res, body, rawPath, rawQuery, auth, requestId);
       if (op instanceof Unsupported u) {
-        throw u.toException();
+        // whether an operation exists is no business of an anonymous caller (S3 answers 403 too)
+        throw auth == null ? new S3Exception(S3Error.AccessDenied) : u.toException();
       }
       Bucket bucket = op instanceof OnBucket b && !(op instanceof CreateBucket) ? authorize(x, op, b.bucket()) : null;
       if (!(op instanceof OnBucket) && auth == null) {
