@@ -38,7 +38,11 @@ public final class Session {
   private final float[] proj;
   private final float[] gate;
   private final float[] up;
-  private final float[][] scores; // per head, so heads can run on different threads
+  /**
+   * Per head, so heads can run on different threads; grown with the key/value cache, not sized to
+   * the context length, which a model file declares (a hostile one says 2^31 - 1).
+   */
+  private final float[][] scores;
   private final float[] logits;
   private final float[] ropeCos;
   private final float[] ropeSin;
@@ -60,7 +64,7 @@ public final class Session {
     this.proj = new float[c.embeddingLength()];
     this.gate = new float[c.feedForwardLength()];
     this.up = new float[c.feedForwardLength()];
-    this.scores = new float[c.headCount()][contextLength];
+    this.scores = new float[c.headCount()][];
     this.logits = new float[c.vocabularySize()];
     this.ropeCos = new float[c.ropeDimensions() / 2];
     this.ropeSin = new float[c.ropeDimensions() / 2];
@@ -146,6 +150,9 @@ public final class Session {
     for (int l = 0; l < keyCache.length; l++) {
       keyCache[l] = keyCache[l] == null ? new float[cap * kvDim] : Arrays.copyOf(keyCache[l], cap * kvDim);
       valueCache[l] = valueCache[l] == null ? new float[cap * kvDim] : Arrays.copyOf(valueCache[l], cap * kvDim);
+    }
+    for (int h = 0; h < scores.length; h++) {
+      scores[h] = new float[cap]; // scratch: rewritten for every token
     }
     cacheCapacity = cap;
   }

@@ -201,4 +201,22 @@ class LlamaReferenceForwardTest {
       return out;
     }
   }
+
+  /**
+   * The context length comes from the model file, so a session must not allocate by it up front:
+   * 2^31 - 1 tokens × 8 heads of scores would be 64 GiB before the first token.
+   */
+  @Test
+  void aHugeDeclaredContextLengthCostsOnlyWhatIsUsed() throws IOException {
+    Path file = dir.resolve("huge-context.gguf");
+    SyntheticLlamaGguf.write(file, LlamaCppVectorsTest.resource("tiny-f32.gguf"), GgmlType.F32, 64, 2, 96, 8, 2, 5, true,
+        Integer.MAX_VALUE);
+    try (LlamaModel m = LlamaModel.load(file, 1)) {
+      assertThat(m.config().contextLength()).isEqualTo(Integer.MAX_VALUE);
+      List<Integer> prompt = m.tokenizer().encode("A short prompt.", true);
+      Generation g = m.newSession().generate(prompt, GenerationParams.greedy(4), (token, text) -> { });
+      assertThat(g.usage().promptTokens()).isEqualTo(prompt.size());
+      assertThat(g.usage().completionTokens()).isBetween(1, 4);
+    }
+  }
 }

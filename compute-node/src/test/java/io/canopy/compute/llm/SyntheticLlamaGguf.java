@@ -27,6 +27,12 @@ final class SyntheticLlamaGguf {
   /** With {@code tied}, no {@code output.weight} is written: the output reuses {@code token_embd}. */
   static void write(Path out, Path vocabularySource, GgmlType type, int dim, int layers, int ff, int heads, int headsKv,
            long seed, boolean tied) throws IOException {
+    write(out, vocabularySource, type, dim, layers, ff, heads, headsKv, seed, tied, 2048);
+  }
+
+  /** As above, declaring {@code contextLength} tokens of context. */
+  static void write(Path out, Path vocabularySource, GgmlType type, int dim, int layers, int ff, int heads, int headsKv,
+           long seed, boolean tied, long contextLength) throws IOException {
     Map<String, Object> md = new LinkedHashMap<>();
     int vocab;
     try (Gguf src = Gguf.open(vocabularySource)) {
@@ -39,7 +45,7 @@ final class SyntheticLlamaGguf {
     }
     md.put("general.architecture", "llama");
     md.put("general.name", "synthetic-" + type + "-" + dim + "x" + layers);
-    md.put("llama.context_length", 2048L);
+    md.put("llama.context_length", contextLength);
     md.put("llama.embedding_length", (long) dim);
     md.put("llama.block_count", (long) layers);
     md.put("llama.feed_forward_length", (long) ff);
