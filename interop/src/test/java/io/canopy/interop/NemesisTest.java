@@ -70,6 +70,12 @@ class NemesisTest {
   private final Map<String, DevnetNode> nodes = new LinkedHashMap<>();
   private final Map<String, String> peerIds = new LinkedHashMap<>();
   private final List<String> report = new ArrayList<>();
+  /**
+   * Restarts of nodes whose fault is over, still waiting for their ready line: the next wave does
+   * not wait for them (a node coming back is part of what the network lives through), the recovery
+   * clock starts once they are all up.
+   */
+  private final List<CompletableFuture<Void>> restarts = new ArrayList<>();
   private Path tmpfs;
 
   @Test
@@ -113,6 +119,7 @@ class NemesisTest {
         wave("C: full disk storage-5, storage-3 lost (clocks: validator-1 +2 s, storage-5 -3 s throughout)", uploads,
             this::waveC);
         uploads.stop();
+        awaitRestarts();
         long healed = System.nanoTime();
         String failure = awaitRecovery(uploads, layout);
         double recoverySeconds = (System.nanoTime() - healed) / 1e9;
@@ -150,6 +157,7 @@ class NemesisTest {
   }
 
   private void waveA() throws Exception {
+    awaitRestarts(); // a later round's faults hit nodes that are up again
     DevnetNode storage2 = node("storage-2");
     storage2.kill();
     node("validator-3").pause();
@@ -157,7 +165,7 @@ class NemesisTest {
     sleep(WAVE_SECONDS);
     heal();
     node("validator-3").resume();
-    storage2.restart();
+    restarts.add(async(storage2::restart));
   }
 
   private void waveB(JsonNode layout) throws Exception {
@@ -173,16 +181,21 @@ class NemesisTest {
     report.add(String.format("  gateway restarted %.1f s after kill -9", (System.nanoTime() - down) / 1e9));
     sleep(WAVE_SECONDS);
     node("storage-3").resume();
-    validator2.restart();
+    restarts.add(async(validator2::restart));
   }
 
   private void waveC() throws Exception {
     DevnetNode storage5 = node("storage-5");
     storage5.kill();
     fillUp(storage5);
-    storage5.restart();
+    restarts.add(async(storage5::restart));
     node("storage-3").kill();
     sleep(WAVE_SECONDS);
+  }
+
+  private void awaitRestarts() {
+    CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new)).join();
+    restarts.clear();
   }
 
   /** What a wave does to the devnet. */
