@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -194,12 +193,9 @@ final class Dashboard implements AutoCloseable {
   /** Stops accepting and drops open connections. Idempotent. */
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      log.accept("the dashboard did not stop cleanly: " + e);
+    String failure = HttpListener.close(vertx);
+    if (failure != null) {
+      log.accept("the dashboard did not stop cleanly: " + failure);
     }
   }
 }

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.cli.rpc.RpcConfig;
 import io.canopy.cli.rpc.RpcServer;
+import io.canopy.gateway.http.SlowClients;
 import io.canopy.p2p.HonestLatency;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -124,7 +123,7 @@ class LocalApiSlowlorisTest {
       long[] during = HonestLatency.measure(honest, 30, () -> !trickle.isAlive(), giveUp);
       trickle.join(TimeUnit.SECONDS.toMillis(5));
       for (Socket s : tricklers) {
-        assertThat(closedWithoutReply(s)).as("a trickling connection is closed without an answer").isTrue();
+        assertThat(SlowClients.closedWithoutReply(s, HEAD_TIMEOUT.multipliedBy(5))).as("a trickling connection is closed without an answer").isTrue();
       }
       return HonestLatency.compare(before, during);
     } finally {
@@ -132,18 +131,6 @@ class LocalApiSlowlorisTest {
       for (Socket s : tricklers) {
         s.close();
       }
-    }
-  }
-
-  /** Whether the server closed {@code s} without sending a byte (waits past the head deadline). */
-  private static boolean closedWithoutReply(Socket s) throws IOException {
-    s.setSoTimeout((int) HEAD_TIMEOUT.multipliedBy(5).toMillis());
-    try {
-      return s.getInputStream().read() < 0;
-    } catch (SocketException reset) {
-      return true;
-    } catch (SocketTimeoutException stillOpen) {
-      return false;
     }
   }
 }

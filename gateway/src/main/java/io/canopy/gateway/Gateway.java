@@ -19,7 +19,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway role's HTTP faces, each on its own address: the IPFS path gateway, S3 and the
@@ -165,12 +164,9 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      System.getLogger(Gateway.class.getName()).log(System.Logger.Level.WARNING, "the gateway did not stop cleanly", e);
+    String failure = HttpListener.close(vertx);
+    if (failure != null) {
+      System.getLogger(Gateway.class.getName()).log(System.Logger.Level.WARNING, "the gateway did not stop cleanly: {0}", failure);
     }
   }
 }

@@ -1,12 +1,13 @@
 package io.canopy.gateway;
 
-import io.canopy.p2p.HonestLatency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canopy.content.blockstore.FileBlockstore;
+import io.canopy.gateway.http.SlowClients;
 import io.canopy.gateway.s3.data.ObjectKeeper;
 import io.canopy.gateway.s3.meta.AccessKey;
 import io.canopy.gateway.s3.meta.JdbcS3Metadata;
+import io.canopy.p2p.HonestLatency;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,7 +143,7 @@ class HttpAbuseTest {
         // Every connection, trickling or idle, must have been closed by the gateway without an answer.
         int closedByServer = 0;
         for (Socket s : sockets) {
-          if (closedWithoutReply(s)) {
+          if (SlowClients.closedWithoutReply(s, Duration.ofSeconds(3))) { // well past the head timeout the attack lasted
             closedByServer++;
           }
         }
@@ -389,17 +390,5 @@ class HttpAbuseTest {
       // closed with a reset (unread bytes were still in our send buffer)
     }
     return got.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  /** Whether the gateway closed {@code s} without sending any byte (for connections that never finished a head). */
-  private static boolean closedWithoutReply(Socket s) throws IOException {
-    s.setSoTimeout(3_000); // well past the head timeout the whole attack already lasted
-    try {
-      return s.getInputStream().read() < 0;
-    } catch (SocketException reset) {
-      return true;
-    } catch (SocketTimeoutException stillOpen) {
-      return false;
-    }
   }
 }

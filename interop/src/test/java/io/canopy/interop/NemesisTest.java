@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  *       nftables drops everything it sends and everything sent to its libp2p port);</li>
  *   <li>wave B: {@code kill -9} of the gateway in the middle of uploads (restarted at once on the
  *       same ports), {@code kill -9} of a validator just after an epoch boundary, while it settles
- *       (restarted an epoch later), SIGSTOP of a storage node;</li>
+ *       (restarted after the wave), SIGSTOP of a storage node;</li>
  *   <li>wave C, lasting to the end: a storage node whose disk is full (its home on a small tmpfs)
  *       and a storage node lost for good ({@code kill -9}, never restarted).</li>
  * </ol>

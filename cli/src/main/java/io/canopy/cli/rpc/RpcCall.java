@@ -201,7 +201,10 @@ public final class RpcCall {
     return responded;
   }
 
-  /** Sends the status line; {@code bodyLength} -1 for a chunked body of unknown length, 0 for none. */
+  /**
+   * Commits to an answer: its status and framing ({@code bodyLength} -1 for a chunked body of
+   * unknown length); the head goes out with the first bytes of the body.
+   */
   void start(int status, long bodyLength) {
     responded = true;
     response.setStatusCode(status);

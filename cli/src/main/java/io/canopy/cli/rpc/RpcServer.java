@@ -149,9 +149,9 @@ public final class RpcServer implements AutoCloseable {
 
   /** Binds the address and starts serving; an {@link IOException} names the address if it cannot be bound. */
   public RpcServer start() throws IOException {
-    Duration head = config.requestHeadTimeout();
+    // No idle timeout: a call may work silently for long (a large pin); the watchdog times silent bodies.
     url = HttpListener.listen(vertx, "RPC API", address, new HttpListener.Limits(config.maxQueryBytes() + REQUEST_LINE_SLACK,
-        MAX_HEADER_SIZE, head, config.readIdleTimeout(), Duration.ZERO), this::dispatch);
+        MAX_HEADER_SIZE, config.requestHeadTimeout(), config.readIdleTimeout(), Duration.ZERO), this::dispatch);
     long period = Math.max(100, Math.min(1000, config.readIdleTimeout().toMillis() / 4));
     watchdog.scheduleAtFixedRate(this::dropStalledCalls, period, period, TimeUnit.MILLISECONDS);
     return this;
@@ -170,12 +170,9 @@ public final class RpcServer implements AutoCloseable {
   public void close() {
     watchdog.shutdownNow();
     workers.shutdownNow();
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      log.accept("the RPC server did not stop cleanly: " + e);
+    String failure = HttpListener.close(vertx);
+    if (failure != null) {
+      log.accept("the RPC server did not stop cleanly: " + failure);
     }
   }
 

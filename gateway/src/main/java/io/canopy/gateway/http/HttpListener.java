@@ -63,4 +63,22 @@ public final class HttpListener {
     String host = address.getAddress() != null && address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.actualPort());
   }
+
+  /**
+   * Closes {@code vertx}, and with it every listener on it, waiting up to 30 s; returns why it did
+   * not stop cleanly, or null if it did.
+   */
+  public static String close(Vertx vertx) {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while closing";
+    } catch (ExecutionException e) {
+      return String.valueOf(e.getCause());
+    } catch (TimeoutException e) {
+      return "still closing after 30 s";
+    }
+  }
 }
