@@ -235,7 +235,7 @@ public final class Host implements AutoCloseable {
       @Override
       protected void initChannel(Channel stream) {
         connection.track(stream);
-        Promise<String> selected = stream.eventLoop().newPromise();
+        Promise<String> selected = negotiationDeadline(stream, stream.eventLoop().newPromise());
         selected.addListener(f -> {
           if (f.isSuccess()) {
             handler.initStream(stream, selected.getNow(), connection);
@@ -392,7 +392,7 @@ public final class Host implements AutoCloseable {
       protected void initChannel(Channel stream) {
         Connection c = connection.get();
         c.track(stream);
-        Promise<String> selected = stream.eventLoop().newPromise();
+        Promise<String> selected = negotiationDeadline(stream, stream.eventLoop().newPromise());
         selected.addListener(f -> {
           if (f.isSuccess()) {
             StreamHandler handler = handlers.get(selected.getNow());
@@ -408,6 +408,22 @@ public final class Host implements AutoCloseable {
         stream.pipeline().addLast(MultistreamHandler.responder(Collections.unmodifiableSet(handlers.keySet()), selected));
       }
     };
+  }
+
+  /**
+   * Fails {@code selected} and closes {@code stream} if no protocol is agreed within the upgrade
+   * timeout: a peer that never finishes multistream-select on a stream would otherwise hold one of
+   * the connection's stream slots for as long as the connection lives.
+   */
+  private Promise<String> negotiationDeadline(Channel stream, Promise<String> selected) {
+    ScheduledFuture<?> deadline = stream.eventLoop().schedule(() -> {
+      if (selected.tryFailure(new java.util.concurrent.TimeoutException(
+          "no protocol agreed on the stream within " + config.upgradeTimeout().toMillis() + " ms"))) {
+        stream.close();
+      }
+    }, config.upgradeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    selected.addListener(f -> deadline.cancel(false));
+    return selected;
   }
 
   /** Counts one more inbound upgrade from {@code ip}, unless that address already has its limit in progress. */

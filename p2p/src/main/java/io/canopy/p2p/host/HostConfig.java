@@ -12,7 +12,7 @@ public final class HostConfig {
   public static final String DEFAULT_AGENT_VERSION = "canopy/0.1.0";
   public static final String PROTOCOL_VERSION = "ipfs/0.1.0";
   public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
-  /** A connection must finish multistream, Noise and the muxer negotiation within this. */
+  /** A connection must finish multistream, Noise and the muxer negotiation within this, and each stream its protocol negotiation. */
   public static final Duration DEFAULT_UPGRADE_TIMEOUT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
   public static final int DEFAULT_MAX_CONNECTIONS = 512;

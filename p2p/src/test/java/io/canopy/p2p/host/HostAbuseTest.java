@@ -214,6 +214,35 @@ class HostAbuseTest {
   }
 
   @Test
+  void streamsThatNeverNegotiateAProtocolAreClosedAtTheDeadline() throws Exception {
+    Host node = host(b -> b.upgradeTimeout(java.time.Duration.ofSeconds(3)));
+    Host attacker = host(b -> b.listen(List.of()));
+    Connection attack = attacker.connect(addrOf(node)).get(10, TimeUnit.SECONDS);
+    int silent = 20; // within the stream limit: each would hold a slot for the connection's life
+    byte[] header = "\u0013/multistream/1.0.0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int i = 0; i < silent; i++) {
+      io.netty.util.concurrent.Future<Channel> opened = attack.muxer().openStream(new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel stream) {
+          stream.config().setAutoRead(false); // never reads the node's answer
+        }
+      }).await();
+      // the header, then never a protocol: the node waits for a proposal
+      opened.getNow().writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(header)).await();
+    }
+    Connection seen = node.connections(attacker.peerId()).get(0);
+    int most = 0;
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while ((most < silent || seen.openStreams() > 0) && System.nanoTime() < until) {
+      most = Math.max(most, seen.openStreams());
+      Thread.sleep(10);
+    }
+    assertThat(most).as("silent streams the node had open at once").isGreaterThanOrEqualTo(silent);
+    assertThat(seen.openStreams()).as("streams still open on the node after the deadline").isZero();
+    assertThat(attack.isOpen()).as("the connection itself stays").isTrue();
+  }
+
+  @Test
   void hugeFramesCloseTheAttackersConnectionOnly() throws Exception {
     Host node = host(b -> b);
     Host honest = host(b -> b);
