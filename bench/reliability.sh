@@ -49,7 +49,7 @@ part() {
 
 mvn -B -q install -DskipTests >"$out/build.log" 2>&1 || { echo "build failed; see $out/build.log" >&2; exit 1; }
 part fuzz test-compile surefire:test@fuzz -pl '!interop' -Pfuzz "-Dcanopy.fuzz.duration=$fuzz"
-part abuse-and-access test -pl p2p,content,gateway,cli -Dtest='*AbuseTest,AccessControlTest,PathTraversalTest' \
+part abuse-and-access test -pl p2p,content,gateway,cli -Dtest='*AbuseTest,LocalApiSlowlorisTest,AccessControlTest,PathTraversalTest' \
   -Dsurefire.failIfNoSpecifiedTests=false
 part nemesis test -pl interop -Dtest=NemesisTest -Dsurefire.failIfNoSpecifiedTests=false \
   "-Dcanopy.nemesis.waveSeconds=$wave" "-Dcanopy.nemesis.rounds=$rounds"
