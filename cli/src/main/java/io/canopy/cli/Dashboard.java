@@ -78,7 +78,8 @@ final class Dashboard implements AutoCloseable {
   private final Consumer<String> log;
   private final Map<String, Page> pages;
   private final Map<String, Cached> documents;
-  private final Set<String> allowedHosts;
+  /** Set once the port is known; until then (a request racing the start) every Host is refused. */
+  private volatile Set<String> allowedHosts = Set.of();
 
   private Dashboard(Vertx vertx, InetSocketAddress address, Clock clock, Consumer<String> log, Map<String, Page> pages,
                     Document status, Document network, Duration headTimeout) throws IOException {

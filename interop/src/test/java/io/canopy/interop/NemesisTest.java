@@ -118,8 +118,9 @@ class NemesisTest {
         }
         wave("C: full disk storage-5, storage-3 lost (clocks: validator-1 +2 s, storage-5 -3 s throughout)", uploads,
             this::waveC);
+        // the writers go on while the last faulted nodes come back up
+        wave("restarts of the faulted nodes, no new fault", uploads, this::awaitRestarts);
         uploads.stop();
-        awaitRestarts();
         long healed = System.nanoTime();
         String failure = awaitRecovery(uploads, layout);
         double recoverySeconds = (System.nanoTime() - healed) / 1e9;

@@ -6,6 +6,8 @@ import io.canopy.protocol.compute.CountersignedReceipt;
 import io.canopy.protocol.compute.JobRequest;
 import io.canopy.protocol.compute.Receipt;
 import io.canopy.protocol.compute.Task;
+import io.canopy.validator.ledger.Accounts;
+import io.canopy.validator.ledger.LedgerException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -77,7 +79,8 @@ public record JobRecord(CountersignedReceipt countersigned, JobRequest job, byte
   /**
    * Checks §6.1: job id and model are the receipt's, SHA-256 of the input and of the params
    * encoding are the receipt's hashes, a kept output hashes to {@code output_hash}, and the node's
-   * and the gateway's signatures verify. Cheap checks first, signatures last.
+   * and the gateway's signatures verify; the account it is billed to is one the ledger can name.
+   * Cheap checks first, signatures last.
    */
   public void check() {
     Receipt r = receipt();
@@ -102,6 +105,12 @@ public record JobRecord(CountersignedReceipt countersigned, JobRequest job, byte
     if (output != null && !MessageDigest.isEqual(Receipt.sha256(output), r.outputHash())) {
       throw new VerificationException(VerificationFailure.OUTPUT_HASH_MISMATCH,
           "job " + job.jobId() + ": the kept output does not hash to the receipt's output_hash");
+    }
+    try {
+      Accounts.payer(countersigned);
+    } catch (LedgerException e) {
+      // A countersigned account no ledger account can name would fail the whole epoch's settlement.
+      throw new VerificationException(VerificationFailure.MALFORMED, "job " + job.jobId() + ": " + e.getMessage());
     }
     if (!r.verify()) {
       throw new VerificationException(VerificationFailure.BAD_RECEIPT_SIGNATURE,

@@ -114,6 +114,14 @@ class BadInputTest {
   }
 
   @Test
+  void aRecordBilledToAnAccountTheLedgerCannotNameIsRejectedNotSettled() throws Exception {
+    JobRecord good = honest.record(job("j4", "The river ran"), false);
+    // properly signed by a (malicious) gateway: as a payer it would fail the whole epoch's settlement
+    CountersignedReceipt spaced = CountersignedReceipt.sign(GATEWAY, good.receipt(), "no spaces", 1L);
+    rejected(VerificationFailure.MALFORMED, () -> JobRecord.accept(spaced, good.job()));
+  }
+
+  @Test
   void aFraudProofWithABadSignatureIsRejected() throws Exception {
     FraudProof real = verifier.verify(EPOCH, Beacon.genesis("x"), List.of(cheater.record(job("c1", "Hello"), false))).fraudProofs().get(0);
     verifier.confirm(real);
